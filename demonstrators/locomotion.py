@@ -1,0 +1,103 @@
+"""Behaviour policies for the MuJoCo locomotion tasks (the GILD paper's "Behavior" demonstrators).
+
+Each is the actor of a TD3 run of this project's own `gild_td3.py --mode rl` on the dense v5 task,
+stopped early (`--stop-at-return`) at roughly a third to a half of a good TD3 return. The weights
+are plain numpy arrays in `weights/<task>.npz` (loaded with allow_pickle=False: no code runs on
+load). Measured dense returns and the commands that retrain them: `demonstrators/README.md`.
+"""
+import pathlib
+
+import gymnasium as gym
+import numpy as np
+
+WEIGHTS = pathlib.Path(__file__).parent / "weights"
+
+
+def has_behaviour_policy(env_id):
+    return (WEIGHTS / f"{env_id}.npz").exists()
+
+
+def no_demonstrator_message(env_id):
+    shipped = sorted(p.stem for p in WEIGHTS.glob("*.npz"))
+    return (
+        f"no demonstrator is shipped for {env_id!r} (shipped: {', '.join(shipped) or 'none'}). Bring your own: "
+        "save an .npz with float arrays `states` (N, obs_dim) and `actions` (N, act_dim), for instance with "
+        "demonstrators.save_demonstrations(path, states, actions), and pass --demo-path path. "
+        "Or train a behaviour policy as demonstrators/README.md describes."
+    )
+
+
+class BehaviourPolicy:
+    """A deterministic MLP actor (256-256 ReLU, tanh, rescaled to the action box) run in numpy."""
+
+    def __init__(self, path):
+        with np.load(path, allow_pickle=False) as f:
+            self.layers = [(f[f"{n}.weight"].astype(np.float64), f[f"{n}.bias"].astype(np.float64)) for n in ("fc1", "fc2", "fc_mu")]
+            self.scale, self.bias = f["action_scale"].astype(np.float64), f["action_bias"].astype(np.float64)
+        self.obs_dim, self.act_dim = self.layers[0][0].shape[1], self.layers[-1][0].shape[0]
+
+    def __call__(self, states):
+        """Actions for a batch of states (N, obs_dim) -> (N, act_dim); a single state works too."""
+        x = np.asarray(states, dtype=np.float64)
+        for i, (w, b) in enumerate(self.layers):
+            x = x @ w.T + b
+            x = np.maximum(x, 0.0) if i < len(self.layers) - 1 else np.tanh(x)
+        return (x * self.scale + self.bias).astype(np.float32)
+
+
+def load_behaviour_policy(env_id):
+    if not has_behaviour_policy(env_id):
+        raise ValueError(no_demonstrator_message(env_id))
+    return BehaviourPolicy(WEIGHTS / f"{env_id}.npz")
+
+
+def rollout(env_id, n_episodes=10, seed=0, policy=None, with_returns=False):
+    """Roll the behaviour policy out on the dense task: (states, actions) as float32 arrays, and
+    the episodes' returns if `with_returns`. Deterministic for a given seed (episode i resets
+    with seed + i)."""
+    policy = policy or load_behaviour_policy(env_id)
+    env = gym.make(env_id)
+    states, actions, returns = [], [], []
+    for ep in range(n_episodes):
+        obs, _ = env.reset(seed=seed + ep)
+        done, ret = False, 0.0
+        while not done:
+            a = policy(obs[None])[0]
+            states.append(obs)
+            actions.append(a)
+            obs, r, term, trunc, _ = env.step(a)
+            ret += r
+            done = term or trunc
+        returns.append(ret)
+    env.close()
+    states, actions = np.asarray(states, dtype=np.float32), np.asarray(actions, dtype=np.float32)
+    return (states, actions, np.array(returns)) if with_returns else (states, actions)
+
+
+def export_actor(model_path, env_id):
+    """Copy the actor of a `gild_td3.py --save-model` file into weights/<env_id>.npz."""
+    with np.load(model_path, allow_pickle=False) as f:
+        actor = {k[len("actor/"):]: f[k] for k in f.files if k.startswith("actor/")}
+    WEIGHTS.mkdir(exist_ok=True)
+    np.savez(WEIGHTS / f"{env_id}.npz", **actor)
+    return WEIGHTS / f"{env_id}.npz"
+
+
+if __name__ == "__main__":
+    import argparse
+
+    p = argparse.ArgumentParser(description="export a behaviour policy, or measure a shipped one")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    e = sub.add_parser("export", help="weights/<env-id>.npz from the actor of a gild_td3.py --save-model file")
+    e.add_argument("model_path")
+    e.add_argument("env_id")
+    m = sub.add_parser("measure", help="mean dense return of a shipped behaviour policy")
+    m.add_argument("env_id")
+    m.add_argument("--episodes", type=int, default=10)
+    m.add_argument("--seed", type=int, default=0)
+    a = p.parse_args()
+    if a.cmd == "export":
+        print("wrote", export_actor(a.model_path, a.env_id))
+    else:
+        s, _, r = rollout(a.env_id, a.episodes, a.seed, with_returns=True)
+        print(f"{a.env_id}: dense return {r.mean():.1f} +- {r.std():.1f} over {a.episodes} episodes, {len(s)} (s, a) pairs")
