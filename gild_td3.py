@@ -259,13 +259,21 @@ def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, ta
     """
     theta = dict(actor.named_parameters())
     names, params = list(theta), list(theta.values())
-    pi, pi_d = actor(torch.cat([s, s_d])).split([len(s), len(s_d)])
+    pi, pi_d = actor(s), actor(s_d)
     q = qf1(s, pi)
     loss_rl = -q.mean()  # Eq. (2)
     loss_gild = gild(pi_d, s_d, a_d).mean()  # L_GILD = mean f_omega(s_d, a_d, pi(s_d))
-    g = torch.autograd.grad(loss_rl + loss_gild, params, retain_graph=True)  # Eq. (7)
-    loss_bc = w_rl_fn(q) * loss_rl + F.mse_loss(pi_d, a_d)  # Eq. (6), w_il = 1
-    g_bc = torch.autograd.grad(loss_bc, params)
+    loss_il = F.mse_loss(pi_d, a_d)  # L_IL, w_il = 1
+    # the three actor gradients, each backpropagated once: g_RL on s, g_GILD and g_IL on s_d
+    dpi, = torch.autograd.grad(loss_rl, pi, retain_graph=True)
+    dpi_gild, = torch.autograd.grad(loss_gild, pi_d, retain_graph=True)
+    dpi_il, = torch.autograd.grad(loss_il, pi_d, retain_graph=True)
+    g_rl = torch.autograd.grad(pi, params, dpi)
+    g_gild = torch.autograd.grad(pi_d, params, dpi_gild, retain_graph=True)
+    g_il = torch.autograd.grad(pi_d, params, dpi_il)
+    w = w_rl_fn(q)
+    g = [a + b for a, b in zip(g_rl, g_gild)]  # Eq. (7): grad of L_RL + L_GILD
+    g_bc = [w * a + b for a, b in zip(g_rl, g_il)]  # Eq. (6): grad of w_rl L_RL + w_il L_IL
 
     # Eq. (6)-(7): one plain SGD step of size alpha each; phi' is a leaf so we can read dL_meta/dphi'
     theta_new = {k: (p - alpha * gk).detach().requires_grad_() for k, p, gk in zip(names, params, g)}
