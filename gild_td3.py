@@ -345,7 +345,7 @@ if __name__ == "__main__":
     assert isinstance(env.action_space, gym.spaces.Box), "only continuous action spaces are supported"
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
     low, high = env.action_space.low, env.action_space.high
-    max_action = torch.tensor(high, dtype=torch.float32, device=device)
+    min_action, max_action = (torch.tensor(x, dtype=torch.float32, device=device) for x in (low, high))
 
     actor = Actor(obs_dim, act_dim, low, high).to(device)
     qf1, qf2 = QNetwork(obs_dim, act_dim).to(device), QNetwork(obs_dim, act_dim).to(device)
@@ -388,7 +388,7 @@ if __name__ == "__main__":
                 with torch.no_grad():
                     a = actor(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0]
                     a += torch.randn_like(a) * max_action * args.exploration_noise
-                    action = a.clamp(torch.as_tensor(low, device=device), max_action).cpu().numpy()
+                    action = a.clamp(min_action, max_action).cpu().numpy()
             next_obs, reward, terminated, truncated, info = env.step(action)
             rb.add(obs, next_obs, action, reward, terminated)
             obs = next_obs
@@ -409,7 +409,7 @@ if __name__ == "__main__":
                 s, a, r, s2, d = rb.obs[idx], rb.actions[idx], rb.rewards[idx], rb.next_obs[idx], rb.dones[idx]
                 with torch.no_grad():
                     noise = (torch.randn_like(a) * args.policy_noise).clamp(-args.noise_clip, args.noise_clip) * max_action
-                    a2 = (actor_target(s2) + noise).clamp(torch.as_tensor(low, device=device), max_action)
+                    a2 = (actor_target(s2) + noise).clamp(min_action, max_action)
                     q_target = r + args.gamma * (1 - d) * torch.min(qf1_target(s2, a2), qf2_target(s2, a2))
                 qf_loss = F.mse_loss(qf1(s, a), q_target) + F.mse_loss(qf2(s, a), q_target)
                 q_optimizer.zero_grad()
