@@ -10,9 +10,11 @@ Where the paper and the authors' code (github slDeng1003/GILD) differ, the defau
   * Eq. (6) weights:    paper w_rl = beta/mean|Q|, beta = 2.5   | code: 1   (--unit-il-weights)
   * Eq. (8) tanh:       paper mean_s tanh(Q' - Q_bc) per sample  | code: tanh of the difference of
                                                                    batch means (--tanh-of-means)
-  * meta-step cadence:  paper Alg. 1 runs the meta step on every | code: only on TD3's delayed
-                        gradient iteration (the actor's real     |  actor steps
-                        step keeps TD3's delay)                  |  (--meta-on-actor-steps-only)
+Meta-step cadence: Alg. 1 pairs the actor update (l. 7) and the GILD update (l. 9) in one iteration,
+and Eq. (11) is taken at the phi^(k+1) of Eq. (7). With TD3's delayed actor (a base-algorithm trick
+the paper omits), the meta step therefore runs with each actor update, as in the authors' code.
+`--meta-every-iteration` runs it on every critic iteration instead (the look-ahead of Eq. (7) is
+then scored on iterations where the actor does not step); it costs about twice as much.
 Sign of Eq. (8): read with the descent step of Eq. (11), the paper's Eq. (8) would make RL+GILD
 *worse* than RL+IL, against its own text ("update GILD in the direction that RL+GILD is superior
 to RL+IL"). Both the text and the code maximise the tanh gap, so we minimise its negative.
@@ -104,8 +106,8 @@ class Args:
     """fraction of total_timesteps (counted in gradient updates) with GILD on; 0.01 = RL+GILD+1%ws, then plain TD3"""
     tanh_of_means: bool = False
     """authors' code: Eq. (8) as tanh(mean Q' - mean Q_bc) instead of the mean of per-sample tanh"""
-    meta_on_actor_steps_only: bool = False
-    """authors' code: run the meta step only on TD3's delayed actor steps instead of every iteration"""
+    meta_every_iteration: bool = False
+    """run the meta step on every critic iteration, not only with TD3's delayed actor updates"""
 
     # Evaluation
     eval_freq: int = 5000
@@ -376,7 +378,7 @@ if __name__ == "__main__":
         return 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
 
     gild_updates = int(args.gild_warm_start * args.total_timesteps)
-    max_avg_return, start_time, n_updates, eval_time, learn_start = -np.inf, time.time(), 0, 0.0, None
+    max_avg_return, start_time, n_updates, n_meta, eval_time, learn_start = -np.inf, time.time(), 0, 0, 0.0, None
     ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
     obs, _ = env.reset(seed=args.seed)
     try:
@@ -419,7 +421,7 @@ if __name__ == "__main__":
 
                 actor_step = n_updates % args.policy_frequency == 0
                 use_gild = args.mode == "gild" and n_updates <= gild_updates
-                meta_step = use_gild and (actor_step or not args.meta_on_actor_steps_only)
+                meta_step = use_gild and (actor_step or args.meta_every_iteration)
                 if meta_step:  # Alg. 1, l. 6-9
                     j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
                     s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
@@ -429,6 +431,7 @@ if __name__ == "__main__":
                     for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
                         p.grad = gw
                     gild_optimizer.step()
+                    n_meta += 1
                     if actor_step:  # Alg. 1, l. 7: Eq. (7) with the omega from before l. 9
                         for p, gp in zip(actor.parameters(), g):
                             p.grad = gp
@@ -472,7 +475,8 @@ if __name__ == "__main__":
         if learn_start:
             t, step0, eval0 = learn_start
             sps = (global_step - step0) / (time.time() - t - (eval_time - eval0))
-            print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning (evaluation excluded)")
+            print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "
+                  f"(evaluation excluded); {n_updates} updates, {n_meta} meta steps")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
             save_model(f"runs/{run_name}/model.npz", actor=actor, qf1=qf1, qf2=qf2, gild=gild)

@@ -10,14 +10,14 @@ export OMP_NUM_THREADS=1
 demo=$(mktemp -d)
 common=(--env "$env" --learning-starts 1000 --total-timesteps $((steps + 1000)) --eval-freq 100000000 --seed 1)
 declare -A sps
-for mode in "rl" "il" "gild" "gild --meta-on-actor-steps-only" "gild --gild-warm-start 0.01"; do
+for mode in "rl" "il" "gild" "gild --meta-every-iteration" "gild --gild-warm-start 0.01"; do
   line=$(cd "$demo" && $py "$OLDPWD/$script" "${common[@]}" --mode $mode | grep "steps/s while learning")
   sps[$mode]=$(echo "$line" | sed -E 's/.*; ([0-9.]+) steps\/s.*/\1/')
 done
 echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), torch threads 1"
 echo "$script on $env, $steps learning steps each (1000 random steps first)"
 printf "%-40s %10s %10s\n" mode "steps/s" "x rl time"
-for mode in "rl" "il" "gild" "gild --meta-on-actor-steps-only" "gild --gild-warm-start 0.01"; do
+for mode in "rl" "il" "gild" "gild --meta-every-iteration" "gild --gild-warm-start 0.01"; do
   printf "%-40s %10s %10.2f\n" "$mode" "${sps[$mode]}" "$(awk "BEGIN{print ${sps[rl]} / ${sps[$mode]}}")"
 done
 rm -rf "$demo"

@@ -1,4 +1,5 @@
 """End to end runs of the GILD scripts for a few hundred steps, through the learning updates."""
+import os
 import signal
 import subprocess
 import sys
@@ -38,26 +39,28 @@ SCRIPTS = ["gild_td3.py"]
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_mode_runs_and_gild_learns_omega(run_script, demo_file, script):
     out = {}
-    for mode, extra in [("rl", []), ("il", []), ("gild", []), ("gild-code", ["--unit-il-weights", "--tanh-of-means",
-                                                                               "--meta-on-actor-steps-only"])]:
+    for mode, extra in [("rl", []), ("il", []), ("gild", []), ("gild-flags", ["--unit-il-weights", "--tanh-of-means",
+                                                                                "--meta-every-iteration"])]:
         proc = run_script(script, *TINY, "--mode", mode.split("-")[0], "--demo-path", demo_file, *extra)
         assert len(eval_rows(proc)) == 2
         assert "steps/s while learning" in proc.stdout
         out[mode] = saved(proc, "gild/")
-    for k in out["il"]:  # same seed, same initial omega; only GILD's meta steps move it
+    for k in out["il"]:  # same seed in every mode, so il's omega is gild's initial omega
         assert np.array_equal(out["il"][k], out["rl"][k])
-    for mode in ("gild", "gild-code"):
+    for mode in ("gild", "gild-flags"):
         assert any(not np.array_equal(out[mode][k], out["il"][k]) for k in out["il"])
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_warm_start_stops_gild(run_script, demo_file, script):
-    # 400 steps with --gild-warm-start 0.01: 4 GILD updates, then plain TD3 for the rest
-    on = saved(run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, "--gild-warm-start", "0.01"), "gild/")
-    off = saved(run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, "--gild-warm-start", "0"), "gild/")
-    full = saved(run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file), "gild/")
-    assert any(not np.array_equal(on[k], off[k]) for k in on)
-    assert any(not np.array_equal(on[k], full[k]) for k in on)
+@pytest.mark.parametrize("flags, meta_steps", [
+    (["--gild-warm-start", "0.01"], 2),  # 400 steps: GILD for updates 1-4, meta steps with actor updates 2 and 4
+    (["--gild-warm-start", "0.01", "--meta-every-iteration"], 4),
+    (["--gild-warm-start", "0"], 0),
+    ([], 150),  # 300 updates, every second one an actor update
+])
+def test_meta_step_count_follows_warm_start_and_cadence(run_script, demo_file, script, flags, meta_steps):
+    proc = run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, *flags)
+    assert "300 updates, {} meta steps".format(meta_steps) in proc.stdout
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -74,13 +77,15 @@ def test_bad_input_fails_at_start_with_a_clear_error(run_script, script, args, m
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_interrupted_run_keeps_its_log(tmp_path, script):
-    proc = subprocess.Popen([sys.executable, str(ROOT / script), *TINY[:-1], "--mode", "rl", "--total-timesteps", "100000"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+def test_interrupted_run_keeps_its_log_and_model(tmp_path, script):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    proc = subprocess.Popen([sys.executable, str(ROOT / script), *TINY, "--mode", "rl", "--total-timesteps", "100000"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env)
     for line in proc.stdout:
         if line.startswith("step=200"):
             break
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
-    (csv,) = (tmp_path / "runs").glob("*/eval.csv")
-    assert csv.read_text().splitlines()[1].startswith("200,")
+    (run,) = (tmp_path / "runs").glob("*")
+    assert (run / "eval.csv").read_text().splitlines()[1].startswith("200,")
+    assert (run / "model.npz").exists()  # written by the clean-up on the way out
