@@ -86,22 +86,3 @@ def export_actor(model_path, env_id):
     np.savez(WEIGHTS / f"{env_id}.npz", **actor)
     return WEIGHTS / f"{env_id}.npz"
 
-
-if __name__ == "__main__":
-    import argparse
-
-    p = argparse.ArgumentParser(description="export a behaviour policy, or measure a shipped one")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    e = sub.add_parser("export", help="weights/<env-id>.npz from the actor of a gild_td3.py --save-model file")
-    e.add_argument("model_path")
-    e.add_argument("env_id")
-    m = sub.add_parser("measure", help="mean dense return of a shipped behaviour policy")
-    m.add_argument("env_id")
-    m.add_argument("--episodes", type=int, default=10)
-    m.add_argument("--seed", type=int, default=0)
-    a = p.parse_args()
-    if a.cmd == "export":
-        print("wrote", export_actor(a.model_path, a.env_id))
-    else:
-        s, _, r = rollout(a.env_id, a.episodes, a.seed, with_returns=True)
-        print(f"{a.env_id}: dense return {r.mean():.1f} +- {r.std():.1f} over {a.episodes} episodes, {len(s)} (s, a) pairs")
