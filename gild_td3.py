@@ -455,9 +455,11 @@ if __name__ == "__main__":
                 if global_step % 1000 == 0:
                     writer.add_scalar("losses/qf_loss", qf_loss.item(), global_step)
                     writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
-                    if meta_step:
+                    if meta_step:  # the meta-gradient beside Adam's L2 term, weight_decay * omega
                         writer.add_scalar("losses/meta_loss", loss_meta.item(), global_step)
                         writer.add_scalar("losses/gild_loss", loss_gild.item(), global_step)
+                        writer.add_scalar("losses/meta_grad_norm", torch.cat([x.flatten() for x in g_omega]).norm().item(), global_step)
+                        writer.add_scalar("losses/gild_decay_norm", args.gild_weight_decay * torch.cat([p.flatten() for p in gild.parameters()]).norm().item(), global_step)
 
             if global_step % args.eval_freq == 0:
                 t0 = time.time()
