@@ -6,11 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 script=${1:-gild_td3.py}; env=${2:-Hopper-sparse}; steps=${3:-100000}
 py=${PYTHON:-.venv/bin/python}; export OMP_NUM_THREADS=1
+logs=$(mktemp -d)
 i=0
 for mode in "rl" "il" "gild" "gild --gild-warm-start 0.01"; do
-  $py "$script" --env "$env" --total-timesteps "$steps" --seed 1 --mode $mode > "/tmp/learning_$i.log" 2>&1 &
+  $py "$script" --env "$env" --total-timesteps "$steps" --seed 1 --mode $mode > "$logs/$i.log" 2>&1 &
   i=$((i + 1))
   while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-2}" ]; do sleep 5; done
 done
 wait
-grep -h "done:" /tmp/learning_*.log
+grep -h "done:" "$logs"/*.log
