@@ -59,7 +59,7 @@ class Args:
 
     # Task and demonstrations
     env: str = "Hopper-sparse"
-    """`Hopper|Walker2d|HalfCheetah|Ant-sparse` (gated dense reward), or a gymnasium id (dense)"""
+    """`Hopper|Walker2d|HalfCheetah|Ant-sparse` (gated dense reward), `Point2D` (demonstrators/point2d.py), or a gymnasium id"""
     mode: Literal["rl", "il", "gild"] = "gild"
     """rl: TD3; il: TD3+IL, Eq. (3); gild: TD3+GILD, Algorithm 1"""
     demo_path: Optional[str] = None
@@ -148,7 +148,7 @@ def check_env_id(env_id):
         return
     if env_id in gym.registry:
         return
-    known = [f"{k}-sparse" for k in SPARSE_THRESHOLDS] + [f"{k}-v5" for k in SPARSE_THRESHOLDS]
+    known = [f"{k}-sparse" for k in SPARSE_THRESHOLDS] + ["Point2D"] + [f"{k}-v5" for k in SPARSE_THRESHOLDS]
     raise SystemExit(f"unknown --env {env_id!r}; known tasks: {', '.join(known)} (or any gymnasium id)")
 
 
@@ -179,7 +179,7 @@ def check_args(args):
     ]
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
-    if args.mode != "rl" and args.demo_path is None and not demonstrators.has_behaviour_policy(dense_id(args.env)):
+    if args.mode != "rl" and args.demo_path is None and not demonstrators.has_demonstrator(dense_id(args.env)):
         raise SystemExit(demonstrators.no_demonstrator_message(args.env))
 
 

@@ -7,13 +7,25 @@ written by `save_demonstrations` and read by `load_demonstrations` (no pickle).
 """
 import numpy as np
 
-from demonstrators.locomotion import (  # noqa: F401
-    BehaviourPolicy,
-    has_behaviour_policy,
-    load_behaviour_policy,
-    no_demonstrator_message,
-    rollout,
-)
+from demonstrators import locomotion, point2d
+from demonstrators.locomotion import BehaviourPolicy, has_behaviour_policy, load_behaviour_policy  # noqa: F401
+from demonstrators.point2d import Point2DDemonstrator  # noqa: F401  (importing registers `Point2D`)
+
+
+def has_demonstrator(env_id):
+    """A shipped demonstrator for this gymnasium id: a behaviour policy, or Point2D's rule."""
+    return env_id == "Point2D" or has_behaviour_policy(env_id)
+
+
+def rollout(env_id, n_episodes=10, seed=0):
+    """(states, actions) of the shipped demonstrator over n_episodes, deterministic per seed."""
+    if env_id == "Point2D":
+        return point2d.rollout(n_episodes, seed)
+    return locomotion.rollout(env_id, n_episodes, seed)
+
+
+def no_demonstrator_message(env_id):
+    return locomotion.no_demonstrator_message(env_id).replace("(shipped: ", "(shipped: Point2D, ")
 
 
 def save_demonstrations(path, states, actions):
