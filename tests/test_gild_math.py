@@ -1,5 +1,6 @@
-"""GILD's meta-gradient (Eq. 9-11), as gild_td3.py computes it, against finite differences of the
-meta-loss (Eq. 8) through the one-step look-aheads (Eq. 6-7)."""
+"""GILD's meta-gradient (Eq. 9-11), as each script computes it, against finite differences of the
+meta-loss (Eq. 8) through the one-step look-aheads (Eq. 6-7), built here without any second-order
+machinery. TD3 and DDPG share the deterministic-actor function (DDPG's copy is checked to match)."""
 import numpy as np
 import pytest
 import torch
@@ -7,6 +8,8 @@ import torch.nn.functional as F
 from torch.func import functional_call
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
+import gild_ddpg
+import gild_sac
 import gild_td3
 
 OBS, ACT, N, ALPHA = 5, 3, 16, 0.05
@@ -32,6 +35,30 @@ def direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means):
     return -torch.tanh(q_new - q_bc).mean()
 
 
+def assert_matches_finite_differences(loss_fn, gild, grad, n_directions=4):
+    """Central differences of loss_fn() along random directions of omega against grad.
+
+    L_meta depends on omega through dL_GILD/dpi, which jumps where a ReLU of the GILD network
+    switches: the loss is only piecewise smooth, and a finite difference may straddle a jump. A
+    direction passes when one of three step sizes agrees; a wrong gradient agrees at none.
+    """
+    omega0 = parameters_to_vector(gild.parameters()).detach().clone()
+    gen = torch.Generator().manual_seed(1)
+    try:
+        for _ in range(n_directions):
+            direction = torch.randn(omega0.shape, generator=gen, dtype=torch.float64)
+            expected, fds = float(grad @ direction), []
+            for eps in (1e-6, 1e-7, 1e-8):
+                losses = []
+                for sign in (1, -1):
+                    vector_to_parameters(omega0 + sign * eps * direction, gild.parameters())
+                    losses.append(loss_fn().item())
+                fds.append((losses[0] - losses[1]) / (2 * eps))
+            assert any(fd == pytest.approx(expected, rel=1e-4, abs=1e-10) for fd in fds), (expected, fds)
+    finally:
+        vector_to_parameters(omega0, gild.parameters())
+
+
 @pytest.fixture
 def problem():
     torch.manual_seed(0)
@@ -49,19 +76,8 @@ def test_meta_gradient_matches_finite_differences(problem, tanh_of_means):
     g, g_omega, loss_meta, _ = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, tanh_of_means)
     grad = torch.cat([x.flatten() for x in g_omega])
     assert grad.abs().max() > 1e-8  # the meta-gradient is not trivially zero
-    omega0 = parameters_to_vector(gild.parameters()).detach().clone()
     assert torch.allclose(loss_meta, direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means))
-    gen = torch.Generator().manual_seed(1)
-    eps = 1e-6
-    for _ in range(4):
-        direction = torch.randn(omega0.shape, generator=gen, dtype=torch.float64)
-        losses = []
-        for sign in (1, -1):
-            vector_to_parameters(omega0 + sign * eps * direction, gild.parameters())
-            losses.append(direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means).item())
-        vector_to_parameters(omega0, gild.parameters())
-        fd = (losses[0] - losses[1]) / (2 * eps)
-        assert fd == pytest.approx(float(grad @ direction), rel=1e-5, abs=1e-10)
+    assert_matches_finite_differences(lambda: direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means), gild, grad)
 
 
 def test_actor_gradient_is_rl_plus_gild(problem):
@@ -80,3 +96,78 @@ def test_meta_gradients_leave_parameters_alone(problem):
     after = [p.detach() for m in (actor, qf1, gild) for p in m.parameters()]
     assert all(torch.equal(a, b) for a, b in zip(before, after))
     assert all(p.grad is None for m in (actor, qf1, gild) for p in m.parameters())
+
+
+def test_ddpg_meta_step_is_td3s(problem):
+    """DDPG's copy of the deterministic-actor meta step gives the same gradients as TD3's (FD-checked above)."""
+    actor, qf1, gild, s, s_d, a_d, s_val = problem
+    for x, y in zip(gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False),
+                    gild_ddpg.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)):
+        for a, b in zip(x if isinstance(x, (list, tuple)) else [x], y if isinstance(y, (list, tuple)) else [y]):
+            assert torch.equal(a, b)
+
+
+# ------------------------------------------------------------------------------------------ SAC
+SAC_ALPHA = 0.2  # entropy temperature
+
+
+def sac_direct_meta_loss(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, tanh_of_means, on_replay, pre_tanh):
+    eps, eps_d, eps_val = noise
+    theta = dict(actor.named_parameters())
+    a_pi, log_pi = actor(s, eps)
+    q = torch.min(qf1(s, a_pi), qf2(s, a_pi))
+    loss_rl = (SAC_ALPHA * log_pi - q).mean()
+    pi_g = actor(s, eps)[0] if on_replay else actor(s_d, eps_d)[0]
+    g = torch.autograd.grad(loss_rl + gild(pi_g, s_d, a_d).mean(), list(theta.values()), retain_graph=True)
+    g_bc = torch.autograd.grad(w_rl(q) * loss_rl - actor.log_prob(s_d, a_d, pre_tanh).mean(), list(theta.values()))
+
+    def value(params):
+        a, lp = functional_call(actor, params, (s_val, eps_val))
+        return torch.min(qf1(s_val, a), qf2(s_val, a)) - SAC_ALPHA * lp
+
+    v_new = value({k: p - ALPHA * gk for (k, p), gk in zip(theta.items(), g)})
+    v_bc = value({k: p - ALPHA * gk for (k, p), gk in zip(theta.items(), g_bc)})
+    if tanh_of_means:
+        return -torch.tanh(v_new.mean() - v_bc.mean())
+    return -torch.tanh(v_new - v_bc).mean()
+
+
+@pytest.fixture
+def sac_problem():
+    torch.manual_seed(0)
+    actor = gild_sac.Actor(OBS, ACT, -2 * np.ones(ACT), 2 * np.ones(ACT)).double()
+    qf1, qf2 = gild_sac.QNetwork(OBS, ACT).double(), gild_sac.QNetwork(OBS, ACT).double()
+    gild = gild_sac.GILDNetwork(OBS, ACT).double()
+    s, s_d, s_val = (torch.randn(N, OBS, dtype=torch.float64) for _ in range(3))
+    a_d = torch.rand(N, ACT, dtype=torch.float64) * 4 - 2
+    noise = tuple(torch.randn(N, ACT, dtype=torch.float64) for _ in range(3))
+    return actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise
+
+
+@pytest.mark.parametrize("tanh_of_means, on_replay, pre_tanh", [(False, False, False), (True, True, True), (True, False, False), (False, True, False), (False, False, True)])
+def test_sac_meta_gradient_matches_finite_differences(sac_problem, tanh_of_means, on_replay, pre_tanh):
+    actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise = sac_problem
+    g, g_omega, loss_meta, _ = gild_sac.gild_meta_gradients(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, ALPHA,
+                                                            SAC_ALPHA, w_rl, tanh_of_means, on_replay, pre_tanh)
+    grad = torch.cat([x.flatten() for x in g_omega])
+    assert grad.abs().max() > 1e-8
+
+    def direct():
+        return sac_direct_meta_loss(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, tanh_of_means, on_replay, pre_tanh)
+
+    assert torch.allclose(loss_meta, direct())
+    assert_matches_finite_differences(direct, gild, grad)
+
+
+def test_sac_log_prob_is_the_density_of_its_own_samples():
+    """log pi(a|s) of the squashed Gaussian (L_IL) equals the log-density the sampler reports."""
+    torch.manual_seed(0)
+    actor = gild_sac.Actor(OBS, ACT, -2 * np.ones(ACT), 2 * np.ones(ACT)).double()
+    s = torch.randn(N, OBS, dtype=torch.float64)
+    a, log_pi = actor(s, 0.3 * torch.randn(N, ACT, dtype=torch.float64))
+    assert torch.allclose(actor.log_prob(s, a), log_pi, atol=1e-5)
+    # and it is a density: it integrates to ~1 over the action box (1-d check on a fine grid)
+    actor1 = gild_sac.Actor(OBS, 1, -2 * np.ones(1), 2 * np.ones(1)).double()
+    grid = torch.linspace(-2, 2, 200001, dtype=torch.float64)[1:-1, None]
+    dens = actor1.log_prob(s[:1].expand(len(grid), OBS), grid).exp()
+    assert float(dens.detach().sum() * (grid[1] - grid[0])) == pytest.approx(1.0, abs=2e-3)

@@ -33,30 +33,37 @@ def eval_rows(proc):
     return csv.read_text().strip().splitlines()[1:]
 
 
-SCRIPTS = ["gild_td3.py"]
+# each script's flags for the authors' code's behaviour (see its docstring)
+CODE_FLAGS = {
+    "gild_td3.py": ["--unit-il-weights", "--tanh-of-means", "--meta-every-iteration"],
+    "gild_sac.py": ["--unit-il-weights", "--tanh-of-means", "--gild-on-replay-states", "--il-pre-tanh", "--autotune", "True"],
+    "gild_ddpg.py": ["--unit-il-weights", "--tanh-of-means"],
+}
+SCRIPTS = list(CODE_FLAGS)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_mode_runs_and_gild_learns_omega(run_script, demo_file, script):
     out = {}
-    for mode, extra in [("rl", []), ("il", []), ("gild", []), ("gild-flags", ["--unit-il-weights", "--tanh-of-means",
-                                                                                "--meta-every-iteration"])]:
+    for mode, extra in [("rl", []), ("il", []), ("gild", []), ("gild-flags", CODE_FLAGS[script])]:
         proc = run_script(script, *TINY, "--mode", mode.split("-")[0], "--demo-path", demo_file, *extra)
         assert len(eval_rows(proc)) == 2
         assert "steps/s while learning" in proc.stdout
         out[mode] = saved(proc, "gild/")
+        if mode == "gild":  # 300 updates; TD3 meta-steps with its delayed actor updates, SAC and DDPG with every one
+            assert f"300 updates, {150 if script == 'gild_td3.py' else 300} meta steps" in proc.stdout
     for k in out["il"]:  # same seed in every mode, so il's omega is gild's initial omega
         assert np.array_equal(out["il"][k], out["rl"][k])
     for mode in ("gild", "gild-flags"):
         assert any(not np.array_equal(out[mode][k], out["il"][k]) for k in out["il"])
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-@pytest.mark.parametrize("flags, meta_steps", [
-    (["--gild-warm-start", "0.01"], 2),  # 400 steps: GILD for updates 1-4, meta steps with actor updates 2 and 4
-    (["--gild-warm-start", "0.01", "--meta-every-iteration"], 4),
-    (["--gild-warm-start", "0"], 0),
-    ([], 150),  # 300 updates, every second one an actor update
+@pytest.mark.parametrize("script, flags, meta_steps", [
+    ("gild_td3.py", ["--gild-warm-start", "0.01"], 2),  # 400 steps: GILD for updates 1-4, meta with actor updates 2, 4
+    ("gild_td3.py", ["--gild-warm-start", "0.01", "--meta-every-iteration"], 4),
+    ("gild_td3.py", ["--gild-warm-start", "0"], 0),
+    ("gild_sac.py", ["--gild-warm-start", "0.01"], 4),  # SAC and DDPG: a meta step with every update
+    ("gild_ddpg.py", ["--gild-warm-start", "0.01"], 4),
 ])
 def test_meta_step_count_follows_warm_start_and_cadence(run_script, demo_file, script, flags, meta_steps):
     proc = run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, *flags)
@@ -89,3 +96,11 @@ def test_interrupted_run_keeps_its_log_and_model(tmp_path, script):
     (run,) = (tmp_path / "runs").glob("*")
     assert (run / "eval.csv").read_text().splitlines()[1].startswith("200,")
     assert (run / "model.npz").exists()  # written by the clean-up on the way out
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_point2d_with_its_shipped_demonstrator(run_script, script):
+    proc = run_script(script, "--env", "Point2D", "--mode", "gild", "--total-timesteps", "300", "--learning-starts", "100",
+                      "--batch-size", "32", "--eval-freq", "300", "--eval-episodes", "2")
+    assert "demonstration pairs" in proc.stdout and "200 updates, " in proc.stdout
+    assert len(eval_rows(proc)) == 1

@@ -1,0 +1,538 @@
+"""SAC + GILD: a meta-learned imitation objective for sparse-reward RL, in one file.
+
+Deng et al., "Enhancing Online Reinforcement Learning with Meta-Learned Objective from Offline
+Data" (AAAI 2025). Three modes behind `--mode`:
+  rl    plain SAC (Haarnoja et al. 2018), the authors' hyperparameters; entropy temperature fixed
+        0.2 on Hopper and HalfCheetah, auto-tuned (target entropy -|A|) on Walker2d and Ant.
+  il    SAC+IL, Eq. (3): w_rl * L_RL + w_il * L_IL with L_IL = -mean log pi(a_d | s_d) (the paper's
+        stochastic-policy BC loss) and w_rl = beta / mean|Q| (TD3+BC style), w_il = 1.
+  gild  SAC+GILD, Algorithm 1 with Eq. (5)-(11); the meta step runs with every update.
+
+L_RL(s) = mean(alpha log pi(a|s) - min(Q1, Q2)(s, a)), a ~ pi(.|s) reparameterised: the entropy
+is inside the RL loss, of the look-aheads and of the meta-loss (Eq. 8 compares the per-sample
+soft values min Q - alpha log pi of the RL+GILD and RL+IL look-aheads, as the authors' code does).
+
+Where the paper and the authors' code (github slDeng1003/GILD) differ, the default is the paper:
+  * Eq. (6) weights:    paper w_rl = beta/mean|Q|, beta = 2.5   | code: 1   (--unit-il-weights)
+  * Eq. (8) tanh:       paper mean_s tanh(V' - V_bc) per sample  | code: tanh of the difference of
+                                                                   batch means (--tanh-of-means)
+  * GILD's input:       paper [pi(s_d), s_d, a_d]                | code: pi sampled on the replay
+                                                                   states s (--gild-on-replay-states)
+  * L_IL:               paper -log pi(a_d|s_d) of the squashed   | code: the pre-tanh Gaussian density
+                        (tanh) Gaussian, summed over dims        | at a_d, averaged (--il-pre-tanh)
+Sign of Eq. (8): as in gild_td3.py, we maximise the tanh gap (the paper's text and the code agree).
+The reparameterisation noise is drawn once per meta step and shared by both look-aheads on the
+validation states (common random numbers; the code draws it twice): same expectation, less noise.
+
+Speed: the omega-gradient of Eq. (9)-(11) is  -lr * d/domega < J u, dL_GILD/dpi(s_d) >,
+with u = dL_meta/dphi' and J = dpi(s_d)/dphi at fixed noise. We get J u with one forward-mode
+product through the actor and differentiate twice only through the small GILD network, instead of
+a second-order graph through the actor (tests/test_gild_math.py checks it by finite differences).
+"""
+import math
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import tyro
+from torch.func import functional_call, jvp
+
+import demonstrators
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment"""
+    seed: int = 1
+    """seed of the experiment"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    cuda: bool = True
+    """if toggled, cuda will be used when available"""
+    threads: int = 1
+    """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
+    save_model: bool = False
+    """save actor, critics and GILD network to `runs/{run_name}/model.npz` (numpy, no pickle)"""
+
+    # Task and demonstrations
+    env: str = "Hopper-sparse"
+    """`Hopper|Walker2d|HalfCheetah|Ant-sparse` (gated dense reward), `Point2D` (demonstrators/point2d.py), or a gymnasium id"""
+    mode: Literal["rl", "il", "gild"] = "gild"
+    """rl: SAC; il: SAC+IL, Eq. (3); gild: SAC+GILD, Algorithm 1"""
+    demo_path: Optional[str] = None
+    """an .npz of demonstrations (arrays `states`, `actions`); default: roll out the shipped behaviour policy"""
+    demo_episodes: int = 10
+    """episodes rolled out from the behaviour policy when no `--demo-path` is given (paper: 10)"""
+
+    # SAC (authors' hyperparameters)
+    total_timesteps: int = 1_000_000
+    """total environment steps"""
+    learning_starts: int = 10_000
+    """uniform-random steps before learning"""
+    buffer_size: int = 1_000_000
+    """replay memory size"""
+    gamma: float = 0.99
+    """discount factor"""
+    tau: float = 0.005
+    """target smoothing coefficient (every update)"""
+    batch_size: int = 256
+    """batch size of replay, demonstration and validation samples"""
+    policy_lr: float = 3e-4
+    """actor learning rate (Adam); also the SGD step of the look-aheads, Eq. (6)-(7), and alpha's"""
+    q_lr: float = 3e-4
+    """critic learning rate (Adam)"""
+    alpha: float = 0.2
+    """entropy temperature when it is not auto-tuned"""
+    autotune: Optional[bool] = None
+    """auto-tune the temperature to a target entropy of -|A|; default: on for Walker2d and Ant, off otherwise"""
+
+    # IL and GILD
+    beta: float = 2.5
+    """w_rl = beta / mean|Q| in Eq. (3) and (6) (TD3+BC's alpha)"""
+    unit_il_weights: bool = False
+    """authors' code: w_rl = w_il = 1 instead of the paper's beta / mean|Q|"""
+    gild_lr: float = 1e-4
+    """GILD network learning rate (Adam)"""
+    gild_weight_decay: float = 1e-4
+    """GILD network weight decay"""
+    gild_warm_start: float = 1.0
+    """fraction of total_timesteps (counted in gradient updates) with GILD on; 0.01 = RL+GILD+1%ws, then plain SAC"""
+    tanh_of_means: bool = False
+    """authors' code: Eq. (8) as tanh(mean Q' - mean Q_bc) instead of the mean of per-sample tanh"""
+    gild_on_replay_states: bool = False
+    """authors' code: GILD sees pi sampled on the replay states s (a mismatched pair) instead of pi(s_d)"""
+    il_pre_tanh: bool = False
+    """authors' code: L_IL = -mean over dims of the pre-tanh Gaussian density at a_d, not the squashed log-likelihood"""
+
+    # Evaluation
+    eval_freq: int = 5000
+    """evaluate every this many environment steps (paper: 5000)"""
+    eval_episodes: int = 10
+    """deterministic evaluation episodes on the dense task (paper: 10)"""
+    stop_at_return: Optional[float] = None
+    """stop once the mean evaluation return reaches this (used to train behaviour policies)"""
+
+
+# ---------------------------------------------------------------------------------------- tasks
+SPARSE_THRESHOLDS = {"Hopper": 1.0, "Walker2d": 1.0, "HalfCheetah": 2.0, "Ant": 1.0}
+
+
+class GatedDenseReward(gym.Wrapper):
+    """The paper's sparse MuJoCo tasks: the dense reward only once the root has moved more than
+    `threshold` along x from the nominal start (the model's initial x, not the randomised one)."""
+
+    def __init__(self, env, threshold):
+        super().__init__(env)
+        self.threshold = threshold
+        self.x_init = float(env.unwrapped.init_qpos[0])
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        info["dense_reward"] = reward
+        gated = self.env.unwrapped.data.qpos[0] - self.x_init > self.threshold
+        return obs, (reward if gated else 0.0), terminated, truncated, info
+
+
+def dense_id(env_id):
+    """`Hopper-sparse` -> `Hopper-v5`; a gymnasium id is its own dense task."""
+    return env_id.replace("-sparse", "-v5") if env_id.endswith("-sparse") else env_id
+
+
+def check_env_id(env_id):
+    if env_id.endswith("-sparse") and env_id[: -len("-sparse")] in SPARSE_THRESHOLDS:
+        return
+    if env_id in gym.registry:
+        return
+    known = [f"{k}-sparse" for k in SPARSE_THRESHOLDS] + ["Point2D"] + [f"{k}-v5" for k in SPARSE_THRESHOLDS]
+    raise SystemExit(f"unknown --env {env_id!r}; known tasks: {', '.join(known)} (or any gymnasium id)")
+
+
+def make_env(env_id):
+    if env_id.endswith("-sparse"):
+        name = env_id[: -len("-sparse")]
+        return GatedDenseReward(gym.make(f"{name}-v5"), SPARSE_THRESHOLDS[name])
+    return gym.make(env_id)
+
+
+def check_args(args):
+    """Fail at start-up, not after an hour."""
+    check_env_id(args.env)
+    problems = [
+        msg
+        for bad, msg in [
+            (not 0 < args.gamma <= 1, "--gamma must be in (0, 1]"),
+            (not 0 < args.tau <= 1, "--tau must be in (0, 1]"),
+            (not 0 <= args.gild_warm_start <= 1, "--gild-warm-start must be in [0, 1]"),
+            (args.batch_size < 1, "--batch-size must be >= 1"),
+            (args.alpha < 0, "--alpha must be >= 0"),
+            (min(args.policy_lr, args.q_lr, args.gild_lr) <= 0, "learning rates must be > 0"),
+            (args.total_timesteps < 1 or args.learning_starts < 0, "--total-timesteps >= 1, --learning-starts >= 0"),
+            (args.eval_freq < 1 or args.eval_episodes < 1, "--eval-freq and --eval-episodes must be >= 1"),
+            (args.threads < 1, "--threads must be >= 1"),
+            (args.demo_episodes < 1, "--demo-episodes must be >= 1"),
+        ]
+        if bad
+    ]
+    if problems:
+        raise SystemExit("bad arguments: " + "; ".join(problems))
+    if args.mode != "rl" and args.demo_path is None and not demonstrators.has_demonstrator(dense_id(args.env)):
+        raise SystemExit(demonstrators.no_demonstrator_message(args.env))
+
+
+# ------------------------------------------------------------------------------------- networks
+LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
+IL_CLIP = 0.999  # demo actions are clipped to this share of the action box before atanh in L_IL
+HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class Actor(nn.Module):
+    """Tanh-squashed Gaussian policy, rescaled to the action box."""
+
+    def __init__(self, obs_dim, act_dim, action_low, action_high):
+        super().__init__()
+        self.fc1 = nn.Linear(obs_dim, 256)
+        self.fc2 = nn.Linear(256, 256)
+        self.fc_mean = nn.Linear(256, act_dim)
+        self.fc_logstd = nn.Linear(256, act_dim)
+        self.register_buffer("action_scale", torch.tensor((action_high - action_low) / 2.0, dtype=torch.float32))
+        self.register_buffer("action_bias", torch.tensor((action_high + action_low) / 2.0, dtype=torch.float32))
+
+    def dist(self, s):
+        x = F.relu(self.fc1(s))
+        x = F.relu(self.fc2(x))
+        return self.fc_mean(x), self.fc_logstd(x).clamp(LOG_STD_MIN, LOG_STD_MAX)
+
+    def forward(self, s, eps):
+        """(a, log pi(a|s)) for the reparameterised sample a = tanh(mean + std * eps) * scale + bias."""
+        mean, log_std = self.dist(s)
+        y = torch.tanh(mean + log_std.exp() * eps)
+        log_prob = -0.5 * eps.pow(2) - log_std - HALF_LOG_2PI - torch.log(self.action_scale * (1 - y.pow(2)) + 1e-6)
+        return y * self.action_scale + self.action_bias, log_prob.sum(1, keepdim=True)
+
+    def act(self, s):
+        """The deterministic action used for evaluation: the squashed mean."""
+        return torch.tanh(self.dist(s)[0]) * self.action_scale + self.action_bias
+
+    def log_prob(self, s, a, pre_tanh=False):
+        """log pi(a|s) of given actions (L_IL); with pre_tanh, the authors' unsquashed, dim-averaged density."""
+        mean, log_std = self.dist(s)
+        if pre_tanh:
+            return (-0.5 * ((a - mean) / log_std.exp()).pow(2) - log_std - HALF_LOG_2PI).mean(1, keepdim=True)
+        y = ((a - self.action_bias) / self.action_scale).clamp(-IL_CLIP, IL_CLIP)
+        z = (torch.atanh(y) - mean) / log_std.exp()
+        log_prob = -0.5 * z.pow(2) - log_std - HALF_LOG_2PI - torch.log(self.action_scale * (1 - y.pow(2)) + 1e-6)
+        return log_prob.sum(1, keepdim=True)
+
+
+class QNetwork(nn.Module):
+    def __init__(self, obs_dim, act_dim):
+        super().__init__()
+        self.fc1 = nn.Linear(obs_dim + act_dim, 256)
+        self.fc2 = nn.Linear(256, 256)
+        self.fc3 = nn.Linear(256, 1)
+
+    def forward(self, s, a):
+        x = F.relu(self.fc1(torch.cat([s, a], 1)))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+class GILDNetwork(nn.Module):
+    """f_omega(pi(s_d), s_d, a_d) >= 0, one value per demonstration pair; L_GILD is its batch mean."""
+
+    def __init__(self, obs_dim, act_dim):
+        super().__init__()
+        self.fc1 = nn.Linear(2 * act_dim + obs_dim, 256)
+        self.fc2 = nn.Linear(256, 256)
+        self.fc3 = nn.Linear(256, 1)
+
+    def forward(self, pi_d, s_d, a_d):
+        x = F.relu(self.fc1(torch.cat([pi_d, s_d, a_d], 1)))
+        x = F.relu(self.fc2(x))
+        return F.softplus(self.fc3(x))
+
+
+class ReplayBuffer:
+    """Uniform replay. Stores `terminated` only: a time-limit truncation still bootstraps."""
+
+    def __init__(self, size, obs_dim, act_dim, device):
+        self.size, self.ptr, self.full = size, 0, False
+        self.obs = torch.empty((size, obs_dim), device=device)
+        self.next_obs = torch.empty((size, obs_dim), device=device)
+        self.actions = torch.empty((size, act_dim), device=device)
+        self.rewards = torch.empty((size, 1), device=device)
+        self.dones = torch.empty((size, 1), device=device)
+
+    def add(self, obs, next_obs, action, reward, terminated):
+        i = self.ptr
+        self.obs[i] = torch.as_tensor(obs)
+        self.next_obs[i] = torch.as_tensor(next_obs)
+        self.actions[i] = torch.as_tensor(action)
+        self.rewards[i] = float(reward)
+        self.dones[i] = float(terminated)
+        self.ptr = (i + 1) % self.size
+        self.full = self.full or self.ptr == 0
+
+    def sample_idx(self, n):
+        return torch.randint(0, self.size if self.full else self.ptr, (n,), device=self.obs.device)
+
+
+# ---------------------------------------------------------------------------------- GILD, Eq. 6-11
+def soft_value(actor, qf1, qf2, s, eps, alpha, params=None):
+    """Per-sample min(Q1, Q2)(s, a) - alpha log pi(a|s), a ~ pi(.|s) at noise eps; -L_RL is its mean."""
+    a, log_pi = actor(s, eps) if params is None else functional_call(actor, params, (s, eps))
+    return torch.min(qf1(s, a), qf2(s, a)) - alpha * log_pi
+
+
+def gild_meta_gradients(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, lr, alpha, w_rl_fn, tanh_of_means,
+                        gild_on_replay_states=False, il_pre_tanh=False):
+    """One meta step of Algorithm 1 (l. 6-9) without touching any parameter.
+
+    noise = (eps, eps_d, eps_val): the reparameterisation noise on s, s_d and s_val.
+    Returns (g, g_omega, loss_meta, loss_gild): g is the actor gradient of L_RL + L_GILD, Eq. (7);
+    g_omega is dL_meta/domega, Eq. (9)-(11); w_rl_fn(q) gives Eq. (6)'s RL weight from min Q(s, a).
+    """
+    eps, eps_d, eps_val = noise
+    theta = dict(actor.named_parameters())
+    names, params = list(theta), list(theta.values())
+    a_pi, log_pi = actor(s, eps)
+    q = torch.min(qf1(s, a_pi), qf2(s, a_pi))
+    loss_rl = (alpha * log_pi - q).mean()  # SAC's actor loss, Eq. (2) with the entropy inside
+    s_g, eps_g = (s, eps) if gild_on_replay_states else (s_d, eps_d)
+    pi_g = actor(s_g, eps_g)[0]  # GILD's policy action: pi(s_d), or the authors' pi(s)
+    loss_gild = gild(pi_g, s_d, a_d).mean()  # L_GILD = mean f_omega(pi(s_d), s_d, a_d)
+    loss_il = -actor.log_prob(s_d, a_d, il_pre_tanh).mean()  # L_IL for a stochastic policy, w_il = 1
+    g_rl = torch.autograd.grad(loss_rl, params, retain_graph=True)
+    g_gild = torch.autograd.grad(loss_gild, params, retain_graph=True)
+    g_il = torch.autograd.grad(loss_il, params)
+    w = w_rl_fn(q)
+    g = [a + b for a, b in zip(g_rl, g_gild)]  # Eq. (7): grad of L_RL + L_GILD
+    g_bc = [w * a + b for a, b in zip(g_rl, g_il)]  # Eq. (6): grad of w_rl L_RL + w_il L_IL
+
+    # Eq. (6)-(7): one plain SGD step of size lr each; phi' is a leaf so we can read dL_meta/dphi'
+    theta_new = {k: (p - lr * gk).detach().requires_grad_() for k, p, gk in zip(names, params, g)}
+    theta_bc = {k: (p - lr * gk).detach() for k, p, gk in zip(names, params, g_bc)}
+    with torch.no_grad():
+        v_bc = soft_value(actor, qf1, qf2, s_val, eps_val, alpha, theta_bc)
+    v_new = soft_value(actor, qf1, qf2, s_val, eps_val, alpha, theta_new)
+    if tanh_of_means:
+        loss_meta = -torch.tanh(v_new.mean() - v_bc.mean())
+    else:
+        loss_meta = -torch.tanh(v_new - v_bc).mean()  # Eq. (8), maximised (see module docstring)
+    u = torch.autograd.grad(loss_meta, list(theta_new.values()))  # dL_meta/dphi' at phi^(k+1)
+
+    # Eq. (9)-(10): dphi'/domega = -lr d2 L_GILD / dphi domega, so with J = dpi_g/dphi (fixed noise),
+    # dL_meta/domega = -lr d/domega < J u, dL_GILD/dpi_g >  (J u: forward mode through the actor)
+    theta_det = {k: p.detach() for k, p in theta.items()}
+    _, Ju = jvp(lambda th: functional_call(actor, th, (s_g, eps_g))[0], (theta_det,), (dict(zip(names, u)),))
+    pi_leaf = pi_g.detach().requires_grad_()
+    v = torch.autograd.grad(gild(pi_leaf, s_d, a_d).mean(), pi_leaf, create_graph=True)[0]
+    g_omega = torch.autograd.grad(-lr * (v * Ju).sum(), list(gild.parameters()))  # Eq. (11)
+    return g, g_omega, loss_meta.detach(), loss_gild.detach()
+
+
+def evaluate(actor, env_id, n_episodes, seed, device):
+    """Deterministic episodes on the dense task; returns the per-episode returns."""
+    env = gym.make(dense_id(env_id))
+    returns = []
+    for ep in range(n_episodes):
+        obs, _ = env.reset(seed=seed + ep)
+        done, ret = False, 0.0
+        while not done:
+            with torch.no_grad():
+                a = actor.act(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
+            obs, r, term, trunc, _ = env.step(a)
+            ret += r
+            done = term or trunc
+        returns.append(ret)
+    env.close()
+    return np.array(returns)
+
+
+def save_model(path, **modules):
+    arrays = {f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()}
+    np.savez(path, **arrays)
+
+
+if __name__ == "__main__":
+    from torch.utils.tensorboard import SummaryWriter
+
+    args = tyro.cli(Args)
+    check_args(args)
+    run_name = f"{args.env}__{args.exp_name}__{args.mode}__{args.seed}__{int(time.time())}"
+    os.makedirs(f"runs/{run_name}", exist_ok=True)
+    writer = SummaryWriter(f"runs/{run_name}")
+    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
+    csv = open(f"runs/{run_name}/eval.csv", "w", buffering=1)
+    csv.write("global_step,eval_return_mean,eval_return_std,max_average_return,wall_time\n")
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+    env = make_env(args.env)
+    env.action_space.seed(args.seed)
+    assert isinstance(env.action_space, gym.spaces.Box), "only continuous action spaces are supported"
+    obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
+    low, high = env.action_space.low, env.action_space.high
+
+    actor = Actor(obs_dim, act_dim, low, high).to(device)
+    qf1, qf2 = QNetwork(obs_dim, act_dim).to(device), QNetwork(obs_dim, act_dim).to(device)
+    qf1_target, qf2_target = QNetwork(obs_dim, act_dim).to(device), QNetwork(obs_dim, act_dim).to(device)
+    qf1_target.load_state_dict(qf1.state_dict())
+    qf2_target.load_state_dict(qf2.state_dict())
+    q_optimizer = torch.optim.Adam(list(qf1.parameters()) + list(qf2.parameters()), lr=args.q_lr)
+    actor_optimizer = torch.optim.Adam(actor.parameters(), lr=args.policy_lr)
+    gild = GILDNetwork(obs_dim, act_dim).to(device)
+    gild_optimizer = torch.optim.Adam(gild.parameters(), lr=args.gild_lr, weight_decay=args.gild_weight_decay)
+    autotune = args.autotune if args.autotune is not None else args.env.split("-")[0] in ("Walker2d", "Ant")
+    if autotune:  # the authors tune log alpha with the actor's learning rate
+        target_entropy = -float(act_dim)
+        log_alpha = torch.zeros(1, requires_grad=True, device=device)
+        alpha_optimizer = torch.optim.Adam([log_alpha], lr=args.policy_lr)
+        alpha = log_alpha.exp().item()
+    else:
+        alpha = args.alpha
+    rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
+
+    if args.mode != "rl":  # demonstrations: states and actions only; they never enter the replay buffer
+        if args.demo_path:
+            demo_states, demo_actions = demonstrators.load_demonstrations(args.demo_path)
+        else:
+            demo_states, demo_actions = demonstrators.rollout(dense_id(args.env), args.demo_episodes, seed=args.seed)
+        if demo_states.shape[1] != obs_dim or demo_actions.shape[1] != act_dim:
+            raise SystemExit(f"demonstrations are {demo_states.shape[1]}-d states and {demo_actions.shape[1]}-d actions; "
+                             f"{args.env} has {obs_dim} and {act_dim}")
+        demo_states = torch.as_tensor(demo_states, dtype=torch.float32, device=device)
+        demo_actions = torch.as_tensor(demo_actions, dtype=torch.float32, device=device)
+        print(f"{len(demo_states)} demonstration pairs")
+
+    def w_rl(q):  # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
+        return 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
+
+    gild_updates = int(args.gild_warm_start * args.total_timesteps)
+    max_avg_return, start_time, n_updates, n_meta, eval_time, learn_start = -np.inf, time.time(), 0, 0, 0.0, None
+    ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
+    obs, _ = env.reset(seed=args.seed)
+    try:
+        for global_step in range(1, args.total_timesteps + 1):
+            # Alg. 1, l. 2: collect data (single env, reset by hand: no autoreset step to filter out)
+            if global_step <= args.learning_starts:
+                action = env.action_space.sample()
+            else:
+                with torch.no_grad():
+                    s_t = torch.as_tensor(obs, dtype=torch.float32, device=device)[None]
+                    action = actor(s_t, torch.randn(1, act_dim, device=device))[0][0].cpu().numpy()
+            next_obs, reward, terminated, truncated, info = env.step(action)
+            rb.add(obs, next_obs, action, reward, terminated)
+            obs = next_obs
+            ep_return += reward
+            ep_dense_return += info.get("dense_reward", reward)
+            ep_len += 1
+            if terminated or truncated:
+                writer.add_scalar("charts/episodic_return", ep_return, global_step)
+                writer.add_scalar("charts/episodic_dense_return", ep_dense_return, global_step)
+                writer.add_scalar("charts/episodic_length", ep_len, global_step)
+                ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
+                obs, _ = env.reset()
+
+            if global_step > args.learning_starts:
+                learn_start = learn_start or (time.time(), global_step, eval_time)
+                # Alg. 1, l. 4-5: critic update, Eq. (5), SAC's soft clipped double Q target
+                idx = rb.sample_idx(args.batch_size)
+                s, a, r, s2, d = rb.obs[idx], rb.actions[idx], rb.rewards[idx], rb.next_obs[idx], rb.dones[idx]
+                with torch.no_grad():
+                    v2 = soft_value(actor, qf1_target, qf2_target, s2, torch.randn_like(a), alpha)
+                    q_target = r + args.gamma * (1 - d) * v2
+                qf_loss = F.mse_loss(qf1(s, a), q_target) + F.mse_loss(qf2(s, a), q_target)
+                q_optimizer.zero_grad()
+                qf_loss.backward()
+                q_optimizer.step()
+                n_updates += 1
+
+                meta_step = args.mode == "gild" and n_updates <= gild_updates
+                if meta_step:  # Alg. 1, l. 6-9, with every update
+                    j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
+                    s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
+                    noise = (torch.randn_like(a), torch.randn_like(a), torch.randn_like(a))
+                    g, g_omega, loss_meta, loss_gild = gild_meta_gradients(
+                        actor, qf1, qf2, gild, s, demo_states[j], demo_actions[j], s_val, noise, args.policy_lr, alpha,
+                        w_rl, args.tanh_of_means, args.gild_on_replay_states, args.il_pre_tanh,
+                    )
+                    for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
+                        p.grad = gw
+                    gild_optimizer.step()
+                    n_meta += 1
+                    for p, gp in zip(actor.parameters(), g):  # Alg. 1, l. 7: Eq. (7) with the omega from before l. 9
+                        p.grad = gp
+                    actor_optimizer.step()
+                else:
+                    a_pi, log_pi = actor(s, torch.randn_like(a))
+                    q = torch.min(qf1(s, a_pi), qf2(s, a_pi))
+                    actor_loss = (alpha * log_pi - q).mean()  # Eq. (2), SAC's actor loss
+                    if args.mode == "il":  # Eq. (3): SAC+IL
+                        j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
+                        loss_il = -actor.log_prob(demo_states[j], demo_actions[j], args.il_pre_tanh).mean()
+                        actor_loss = w_rl(q) * actor_loss + loss_il
+                    actor_optimizer.zero_grad()
+                    actor_loss.backward()
+                    actor_optimizer.step()
+                if autotune:
+                    with torch.no_grad():
+                        log_pi = actor(s, torch.randn_like(a))[1]
+                    alpha_loss = -(log_alpha.exp() * (log_pi + target_entropy)).mean()
+                    alpha_optimizer.zero_grad()
+                    alpha_loss.backward()
+                    alpha_optimizer.step()
+                    alpha = log_alpha.exp().item()
+                with torch.no_grad():
+                    for net, target in [(qf1, qf1_target), (qf2, qf2_target)]:
+                        for p, tp in zip(net.parameters(), target.parameters()):
+                            tp.lerp_(p, args.tau)
+
+                if global_step % 1000 == 0:
+                    writer.add_scalar("losses/qf_loss", qf_loss.item(), global_step)
+                    writer.add_scalar("losses/alpha", alpha, global_step)
+                    writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
+                    if meta_step:  # the meta-gradient beside Adam's L2 term, weight_decay * omega
+                        writer.add_scalar("losses/meta_loss", loss_meta.item(), global_step)
+                        writer.add_scalar("losses/gild_loss", loss_gild.item(), global_step)
+                        writer.add_scalar("losses/meta_grad_norm", torch.cat([x.flatten() for x in g_omega]).norm().item(), global_step)
+                        writer.add_scalar("losses/gild_decay_norm", args.gild_weight_decay * torch.cat([p.flatten() for p in gild.parameters()]).norm().item(), global_step)
+
+            if global_step % args.eval_freq == 0:
+                t0 = time.time()
+                returns = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
+                eval_time += time.time() - t0
+                max_avg_return = max(max_avg_return, returns.mean())
+                sps = int(global_step / (time.time() - start_time))
+                writer.add_scalar("eval/return", returns.mean(), global_step)
+                writer.add_scalar("eval/max_average_return", max_avg_return, global_step)
+                csv.write(f"{global_step},{returns.mean():.2f},{returns.std():.2f},{max_avg_return:.2f},{time.time() - start_time:.1f}\n")
+                print(f"step={global_step} eval_return={returns.mean():.1f} max_average_return={max_avg_return:.1f} SPS={sps}")
+                if args.stop_at_return is not None and returns.mean() >= args.stop_at_return:
+                    print(f"reached --stop-at-return {args.stop_at_return}; stopping")
+                    break
+        if learn_start:
+            t, step0, eval0 = learn_start
+            sps = (global_step - step0) / (time.time() - t - (eval_time - eval0))
+            print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "
+                  f"(evaluation excluded); {n_updates} updates, {n_meta} meta steps")
+    finally:  # an interrupted run keeps what it logged, and its model
+        if args.save_model:
+            save_model(f"runs/{run_name}/model.npz", actor=actor, qf1=qf1, qf2=qf2, gild=gild)
+            print(f"model saved to runs/{run_name}/model.npz")
+        env.close()
+        writer.close()
+        csv.close()
