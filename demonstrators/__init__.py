@@ -4,12 +4,18 @@ Bring your own demonstrations: an .npz file with two float arrays,
     states   (N, obs_dim)   the observations, as the environment returns them
     actions  (N, act_dim)   the demonstrator's action at each state, inside the action box
 written by `save_demonstrations` and read by `load_demonstrations` (no pickle).
+Transitions (the robotics tasks) extend the same file with optional arrays, one row per transition:
+rewards (N,), next_states (N, obs_dim), dones (N,) terminated, timeouts (N,) True at an episode's
+last step, episode_starts (N,) True at its first; `save_transitions` / `load_transitions`.
 """
 import numpy as np
 
 from demonstrators import locomotion, point2d
 from demonstrators.locomotion import BehaviourPolicy, has_behaviour_policy, load_behaviour_policy  # noqa: F401
 from demonstrators.point2d import Point2DDemonstrator  # noqa: F401  (importing registers `Point2D`)
+from demonstrators.robotics import (  # noqa: F401  (Fetch and Adroit Hammer rule-based demonstrators)
+    ROBOTICS_TASKS, flatten_obs, load_transitions, make_demonstrator, measure_success, rollout_dataset, save_transitions,
+)
 
 
 def has_demonstrator(env_id):
@@ -17,11 +23,12 @@ def has_demonstrator(env_id):
     return env_id == "Point2D" or has_behaviour_policy(env_id)
 
 
-def rollout(env_id, n_episodes=10, seed=0):
-    """(states, actions) of the shipped demonstrator over n_episodes, deterministic per seed."""
+def rollout(env_id, n_episodes=10, seed=0, **kwargs):
+    """(states, actions) of the shipped demonstrator over n_episodes, deterministic per seed
+    (keyword options: those of point2d.rollout or locomotion.rollout)."""
     if env_id == "Point2D":
-        return point2d.rollout(n_episodes, seed)
-    return locomotion.rollout(env_id, n_episodes, seed)
+        return point2d.rollout(n_episodes, seed, **kwargs)
+    return locomotion.rollout(env_id, n_episodes, seed, **kwargs)
 
 
 def no_demonstrator_message(env_id):
