@@ -1,4 +1,5 @@
-"""`python -m demonstrators export MODEL ENV_ID` | `python -m demonstrators measure ENV_ID`."""
+"""`python -m demonstrators export MODEL ENV_ID` | `python -m demonstrators measure ENV_ID` |
+`python -m demonstrators measure-robotics ENV_ID [--episodes 200]`."""
 import argparse
 
 from demonstrators import locomotion
@@ -12,9 +13,20 @@ m = sub.add_parser("measure", help="mean dense return of a shipped behaviour pol
 m.add_argument("env_id")
 m.add_argument("--episodes", type=int, default=10)
 m.add_argument("--seed", type=int, default=0)
+r = sub.add_parser("measure-robotics", help="success rate of a rule-based demonstrator (Fetch, Adroit Hammer)")
+r.add_argument("env_id")
+r.add_argument("--episodes", type=int, default=200)
+r.add_argument("--seed", type=int, default=0)
+r.add_argument("--noise", type=float, default=None, help="override the shipped Gaussian action noise")
+r.add_argument("--random-share", type=float, default=None, help="override the shipped share of random actions")
 a = p.parse_args()
 if a.cmd == "export":
     print("wrote", locomotion.export_actor(a.model_path, a.env_id))
+elif a.cmd == "measure-robotics":
+    from demonstrators import robotics
+
+    rate = robotics.measure_success(a.env_id, a.episodes, a.seed, noise=a.noise, random_share=a.random_share)
+    print(f"{a.env_id}: success {rate:.3f} over {a.episodes} episodes (seeds {a.seed}-{a.seed + a.episodes - 1})")
 else:
     s, _, r = locomotion.rollout(a.env_id, a.episodes, a.seed, with_returns=True)
     print(f"{a.env_id}: dense return {r.mean():.1f} +- {r.std():.1f} over {a.episodes} episodes, {len(s)} (s, a) pairs")
