@@ -31,8 +31,8 @@ HAMMER_SUCCESS_STEPS = 25  # an episode counts as a success when the nail is in 
 SUBOPTIMALITY = {
     "FetchPickAndPlace-v4": dict(noise=0.1, random_share=0.1),
     "FetchPush-v4": dict(noise=0.1, random_share=0.1),
-    "FetchSlide-v4": dict(noise=0.1, random_share=0.1),
-    HAMMER: dict(noise=0.1, random_share=0.1),
+    "FetchSlide-v4": dict(noise=0.05, random_share=0.05),  # the clean controller is already weak
+    HAMMER: dict(noise=0.1, random_share=0.2),  # the clean, tuned controller drives every nail
 }
 _CLEAN = dict(fetch.CONTROLLERS, **{HAMMER: hammer.controller})
 
