@@ -34,6 +34,8 @@ SUBOPTIMALITY = {
     "FetchSlide-v4": dict(noise=0.05, random_share=0.05),  # the clean controller is already weak
     HAMMER: dict(noise=0.1, random_share=0.2),  # the clean, tuned controller drives every nail
 }
+# Their success rates, 200 episodes (seeds 0-199, demonstrator seed 0): the bar a learner must beat.
+MEASURED_SUCCESS = {"FetchPickAndPlace-v4": 0.625, "FetchPush-v4": 0.455, "FetchSlide-v4": 0.165, HAMMER: 0.405}
 _CLEAN = dict(fetch.CONTROLLERS, **{HAMMER: hammer.controller})
 
 

@@ -1,0 +1,155 @@
+"""CAIR's math, in each CAIR script: CAGrad (Eq. 3) against a brute-force optimum and its dual, and Algorithm 2's properties."""
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import cair_sac
+
+MODULES = [cair_sac]
+
+
+def value(d, g_rl, g_il):
+    return torch.minimum(d @ g_rl, d @ g_il)
+
+
+def pair(kind, n, seed):
+    gen = torch.Generator().manual_seed(seed)
+    g_rl = torch.randn(n, generator=gen, dtype=torch.float64)
+    noise = torch.randn(n, generator=gen, dtype=torch.float64)
+    g_il = {
+        "random": noise,
+        "aligned": 2 * g_rl + 0.3 * noise,
+        "conflicting": -0.8 * g_rl + 0.3 * noise,
+        "nearly-collinear": -0.5 * g_rl + 1e-7 * noise,
+        "opposed": -0.5 * g_rl,
+        "zero-il": 0 * noise,
+        "zero-rl": noise,
+    }[kind]
+    if kind == "zero-rl":
+        g_rl = 0 * g_rl
+    return g_rl, g_il
+
+
+def brute_force(g_rl, g_il, lam, c, n_samples=200_000, seed=0):
+    """max of min(<g_RL, d>, <g_IL, d>) over random d in the ball (interior and sphere)."""
+    g_lam = (1 - lam) * g_rl + lam * g_il
+    k = c * g_lam.norm()
+    gen = torch.Generator().manual_seed(seed)
+    v = torch.randn(n_samples, len(g_rl), generator=gen, dtype=torch.float64)
+    v = v / v.norm(dim=1, keepdim=True)
+    radius = torch.rand(n_samples, 1, generator=gen, dtype=torch.float64) ** (1 / len(g_rl))
+    radius[: n_samples // 2] = 1.0  # the optimum of a linear objective lies on the sphere
+    d = g_lam + k * radius * v
+    return torch.minimum(d @ g_rl, d @ g_il).max()
+
+
+def dual_minimum(g_rl, g_il, lam, c):
+    """min over a fine grid of w of F(w) = <g_w, g_lam> + k ||g_w||: the optimal value by strong duality."""
+    g_lam = (1 - lam) * g_rl + lam * g_il
+    w = torch.linspace(0, 1, 100_001, dtype=torch.float64)[:, None]
+    g_w = (1 - w) * g_rl + w * g_il
+    return (g_w @ g_lam + c * g_lam.norm() * g_w.norm(dim=1)).min()
+
+
+KINDS = ["random", "aligned", "conflicting", "nearly-collinear", "opposed", "zero-il", "zero-rl"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("lam, c", [(0.5, 0.5), (0.9, 0.2), (0.2, 0.9)])
+def test_cagrad_is_the_optimum_of_eq3(module, kind, lam, c):
+    for n, seed in [(2, 0), (3, 1), (6, 2)]:
+        g_rl, g_il = pair(kind, n, seed)
+        d, w = module.cagrad(g_rl, g_il, lam, c)
+        g_lam = (1 - lam) * g_rl + lam * g_il
+        scale = float(g_rl.norm() ** 2 + g_il.norm() ** 2)
+        assert (d - g_lam).norm() <= c * g_lam.norm() * (1 + 1e-9) + 1e-12  # feasible
+        best = value(d, g_rl, g_il)
+        assert best >= brute_force(g_rl, g_il, lam, c) - 1e-9 * scale  # no sampled d does better
+        assert best == pytest.approx(float(dual_minimum(g_rl, g_il, lam, c)), abs=1e-6 * scale)  # and it is the optimum
+        assert 0 <= w <= 1
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_cagrad_interior_optimum_equalises_the_improvements(module):
+    n_interior = 0
+    for seed in range(50):
+        g_rl, g_il = pair("conflicting", 10, seed)
+        d, w = module.cagrad(g_rl, g_il, 0.5, 0.5)
+        if 1e-6 < w < 1 - 1e-6:
+            n_interior += 1
+            assert float(d @ g_rl) == pytest.approx(float(d @ g_il), rel=1e-8)
+    assert n_interior > 10
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_cagrad_c_to_zero_is_the_plain_combination(module):
+    g_rl, g_il = pair("conflicting", 20, 3)
+    g_lam = (1 - 0.7) * g_rl + 0.7 * g_il
+    assert torch.equal(module.cagrad(g_rl, g_il, 0.7, 0.0)[0], g_lam)
+    for c in (1e-2, 1e-4, 1e-6):
+        d, _ = module.cagrad(g_rl, g_il, 0.7, c)
+        assert (d - g_lam).norm() <= c * g_lam.norm() * (1 + 1e-9)
+    assert torch.allclose(module.cagrad(g_rl, g_il, 0.7, 1e-9)[0], g_lam, rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_cagrad_of_equal_gradients_scales_them(module):
+    g = torch.randn(7, dtype=torch.float64)
+    assert torch.allclose(module.cagrad(g, g.clone(), 0.4, 0.5)[0], 1.5 * g)
+    assert torch.equal(module.cagrad(0 * g, 0 * g, 0.4, 0.5)[0], 0 * g)
+
+
+# ------------------------------------------------------------------------------ Algorithm 2
+def grads_with_cosine(rho, n=16, seed=0, scale_rl=1.0, scale_il=1.0):
+    gen = torch.Generator().manual_seed(seed)
+    u, v = torch.randn(2, n, generator=gen, dtype=torch.float64)
+    u = u / u.norm()
+    v = v - (v @ u) * u
+    v = v / v.norm()
+    return scale_il * (rho * u + math.sqrt(1 - rho * rho) * v), scale_rl * u  # g_IL, g_RL
+
+
+def cos(a, b):
+    return float(a @ b / (a.norm() * b.norm()))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_optimize_lambda_stays_in_range_and_never_rises(module):
+    rng = np.random.default_rng(0)
+    for seed in range(200):
+        g_il, g_rl = grads_with_cosine(rng.uniform(-0.99, 0.99), seed=seed, scale_rl=rng.uniform(0.01, 100))
+        lam_cur = float(rng.uniform(0, 1))
+        lam, _ = module.optimize_lambda(g_il, g_rl, lam_cur, 1e-2)
+        assert 0 <= lam <= lam_cur
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_optimize_lambda_under_conflict_stops_where_the_il_cosine_is_zero(module):
+    rho = -0.5  # lambda* = -rho / (1 - rho) = 1/3: there cos(g_lam, g_IL) = 0
+    g_il, g_rl = grads_with_cosine(rho, scale_rl=30.0)  # magnitudes must not matter
+    lam, history = 1.0, []
+    for _ in range(2000):
+        lam, _ = module.optimize_lambda(g_il, g_rl, lam, 1e-3)
+        history.append(lam)
+    tol = 10 * 1e-3 * (1 - rho) * 2  # a call moves lambda by at most K * eta * (1 - rho) * max(1, mu - 1)
+    assert history[-1] == pytest.approx(1 / 3, abs=tol)
+    assert max(history[1000:]) - min(history[1000:]) <= tol  # and stays there
+    g_lam = (1 - lam) * g_rl / g_rl.norm() + lam * g_il / g_il.norm()
+    assert abs(cos(g_lam, g_il)) < 0.05
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_optimize_lambda_under_alignment_keeps_decreasing_to_zero(module):
+    g_il, g_rl = grads_with_cosine(0.5)
+    lam, history = 1.0, [1.0]
+    for _ in range(2000):
+        lam, _ = module.optimize_lambda(g_il, g_rl, lam, 1e-3)
+        history.append(lam)
+    steps = np.diff(history)
+    assert np.all(steps[history[1:] > np.float64(0)] < 0)  # strictly down while above 0
+    assert history[-1] == 0.0
+    # with the paper's eta = 1e-4 and K = 10, one call lowers lambda by K * eta * (1 - rho)
+    assert module.optimize_lambda(g_il, g_rl, 0.8)[0] == pytest.approx(0.8 - 10 * 1e-4 * 0.5)
