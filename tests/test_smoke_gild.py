@@ -86,8 +86,10 @@ def test_bad_input_fails_at_start_with_a_clear_error(run_script, script, args, m
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_interrupted_run_keeps_its_log_and_model(tmp_path, script):
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    # a job started in the background by a shell inherits SIGINT ignored; give the run the default, as a terminal would
     proc = subprocess.Popen([sys.executable, str(ROOT / script), *TINY, "--mode", "rl", "--total-timesteps", "100000"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env)
+                            cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stdout:
         if line.startswith("step=200"):
             break
