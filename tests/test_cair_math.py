@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 import torch
 
+import cair_ddpg
 import cair_sac
 
-MODULES = [cair_sac]
+MODULES = [cair_sac, cair_ddpg]
 
 
 def value(d, g_rl, g_il):

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-SCRIPTS = ["cair_sac.py"]
+SCRIPTS = ["cair_sac.py", "cair_ddpg.py"]
 TINY = ["--total-timesteps", "300", "--learning-starts", "100", "--batch-size", "32", "--hidden", "64", "--eval-freq", "300",
         "--eval-episodes", "1", "--demo-episodes", "2", "--lambda-interval", "5", "--save-model"]
 

@@ -1,0 +1,436 @@
+"""DDPG + CAIR (Conflict-Averse IL-RL) with BC or DAgger as the imitation part, in one file.
+
+The actor minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 1.
+Per actor update (Alg. 1, l. 10-13): g_RL and g_IL are two gradients of the actor's parameters,
+the CAGrad direction d of Eq. (3) is taken in a ball of radius c ||g_lambda|| around g_lambda,
+rescaled, written into .grad, and the optimiser steps. Every `lambda_interval` actor updates
+(l. 16-17) lambda is set by Algorithm 2 (`optimize_lambda`), which never raises it. The critic
+trains as plain DDPG (Stable-Baselines3's: one critic, target actor and critic, Gaussian exploration).
+  --il bc       L_IL = MSE between the policy's action mu(s) and the demonstrator's, on the offline
+                set of 50 demonstrator episodes.
+  --il dagger   the demonstrator labels every state the learner visits; the labelled states are
+                aggregated over the run (starting from the same 50 episodes) and L_IL is the MSE on it.
+  --il none     plain DDPG (lambda = 0, no IL gradient): the baseline.
+Ablations (the paper's Figures 3 and 7): `--cagrad-c 0` (CAGrad off: d = g_lambda),
+`--lambda-schedule fixed-step` (lambda -= delta every interval), `--lambda-schedule constant`.
+
+Choices where the paper is silent (CAIR's code is not public):
+  * Algorithm 2's K, mu_0 and eta_mu: 10, 2.0 and 0.01. With mu_0 > 1 an active constraint holds
+    lambda where cos(g_lambda, g_IL) = 0 (dJ/dlambda = (rho - 1)(1 - mu) > 0 there); each call
+    lowers lambda by at most K eta_lambda (1 - rho) <= 2e-3.
+  * CAGrad's rescale: d / (1 + c^2), the CAGrad authors' most common choice (`--cagrad-rescale`).
+  * c = 0.5 (the paper: c in [0.45, 0.95] behaves alike).
+  * Table 2's "Noise sigma" read as Gaussian action noise N(0, sigma^2) on [-1, 1] actions, clipped.
+"""
+import os
+import random
+import time
+from dataclasses import dataclass
+from typing import Literal, Optional
+
+import gymnasium as gym
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import tyro
+
+import demonstrators
+from demonstrators import robotics
+
+
+@dataclass
+class Args:
+    exp_name: str = os.path.basename(__file__)[: -len(".py")]
+    """the name of this experiment"""
+    seed: int = 1
+    """seed of the experiment"""
+    torch_deterministic: bool = True
+    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    cuda: bool = True
+    """if toggled, cuda will be used when available"""
+    threads: int = 1
+    """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
+    save_model: bool = False
+    """save actor and critics to `runs/{run_name}/model.npz` (numpy, no pickle)"""
+
+    # Task and imitation
+    env: str = "FetchPush-v4"
+    """FetchPickAndPlace-v4, FetchPush-v4, FetchSlide-v4, AdroitHandHammerSparse-v1 (or PickAndPlace, Push, Slide, Hammer)"""
+    il: Literal["bc", "dagger", "none"] = "bc"
+    """the imitation part: BC on the offline set, DAgger on visited states labelled by the demonstrator, or none (plain DDPG)"""
+    demo_episodes: int = 50
+    """demonstrator episodes of the offline set (paper: 50)"""
+    demo_path: Optional[str] = None
+    """an .npz of demonstrations (`states`, `actions`, flat observations) instead of rolling out the shipped demonstrator"""
+
+    # DDPG (Table 2; the rest Stable-Baselines3's defaults)
+    total_timesteps: int = 1_000_000
+    """total environment steps"""
+    learning_starts: int = 100
+    """uniform-random steps before learning"""
+    buffer_size: int = 1_000_000
+    """replay memory size"""
+    gamma: float = 0.98
+    """discount factor"""
+    tau: float = 0.02
+    """target smoothing coefficient"""
+    batch_size: Optional[int] = None
+    """replay and demonstration batch size; default per task (Table 2: 128, Push 256)"""
+    learning_rate: Optional[float] = None
+    """actor and critic learning rate; default per task (Table 2: 3e-4, Push 3e-5)"""
+    exploration_noise: Optional[float] = None
+    """std of the Gaussian exploration noise; default per task (Table 2: 0.15, Hammer 0.10)"""
+    hidden: int = 512
+    """width of the two tanh hidden layers of actor and critic"""
+
+    # CAIR
+    lambda_init: float = 1.0
+    """initial IL weight lambda (Alg. 1, l. 2)"""
+    lambda_schedule: Literal["cair", "fixed-step", "constant"] = "cair"
+    """how lambda moves: Algorithm 2, lambda -= lambda_delta, or not at all"""
+    lambda_interval: int = 10
+    """update lambda every this many actor updates (paper: 10)"""
+    lambda_lr: float = 1e-4
+    """eta_lambda of Algorithm 2 (paper: 1e-4)"""
+    lambda_iters: int = 10
+    """K, the iterations of Algorithm 2 per call (not given by the paper)"""
+    lambda_mu0: float = 2.0
+    """mu_0, the initial dual variable of Algorithm 2 (not given by the paper; > 1 holds an active constraint)"""
+    lambda_mu_lr: float = 1e-2
+    """eta_mu, the dual step of Algorithm 2 (not given by the paper)"""
+    lambda_delta: float = 0.05
+    """the step of `--lambda-schedule fixed-step` (paper's Figure 3: 0.05 and 0.2)"""
+    cagrad_c: float = 0.5
+    """c of Eq. (3), in [0, 1); 0 turns CAGrad off (d = g_lambda)"""
+    cagrad_rescale: Literal["1+c^2", "1+c", "none"] = "1+c^2"
+    """divide d by (1 + c^2), (1 + c) or nothing"""
+
+    # Evaluation
+    eval_freq: int = 10_000
+    """evaluate every this many environment steps"""
+    eval_episodes: int = 20
+    """deterministic evaluation episodes"""
+
+
+ALIASES = {"PickAndPlace": "FetchPickAndPlace-v4", "Push": "FetchPush-v4", "Slide": "FetchSlide-v4", "Hammer": robotics.HAMMER}
+TABLE_2 = {  # (learning rate, batch size, noise sigma)
+    "FetchPickAndPlace-v4": (3e-4, 128, 0.15), "FetchPush-v4": (3e-5, 256, 0.15), "FetchSlide-v4": (3e-4, 128, 0.15),
+    robotics.HAMMER: (3e-4, 128, 0.10),
+}
+
+
+def check_args(args):
+    """Resolve the task's defaults; fail at start-up, not after an hour."""
+    args.env = ALIASES.get(args.env, args.env)
+    if args.env not in TABLE_2:
+        raise SystemExit(f"unknown --env {args.env!r}; known tasks: {', '.join(TABLE_2)} (aliases: {', '.join(ALIASES)})")
+    lr, batch, sigma = TABLE_2[args.env]
+    args.learning_rate = args.learning_rate or lr
+    args.batch_size = args.batch_size or batch
+    args.exploration_noise = sigma if args.exploration_noise is None else args.exploration_noise
+    problems = [
+        msg
+        for bad, msg in [
+            (not 0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
+            (not 0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
+            (not 0 < args.gamma <= 1 or not 0 < args.tau <= 1, "--gamma and --tau must be in (0, 1]"),
+            (args.exploration_noise < 0, "--exploration-noise must be >= 0"),
+            (min(args.batch_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads) < 1,
+             "--batch-size, --lambda-interval, --lambda-iters, --demo-episodes and --threads must be >= 1"),
+            (min(args.learning_rate, args.lambda_lr) <= 0 or min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) < 0,
+             "learning rates must be > 0, --lambda-mu0, --lambda-mu-lr and --lambda-delta >= 0"),
+            (args.total_timesteps < 1 or args.learning_starts < 0, "--total-timesteps >= 1, --learning-starts >= 0"),
+            (args.eval_freq < 1 or args.eval_episodes < 1 or args.hidden < 1, "--eval-freq, --eval-episodes, --hidden >= 1"),
+        ]
+        if bad
+    ]
+    if problems:
+        raise SystemExit("bad arguments: " + "; ".join(problems))
+    if args.il == "dagger" and args.demo_path:
+        raise SystemExit("--il dagger queries the shipped demonstrator; --demo-path is for --il bc")
+
+
+def make_env(env_id):
+    env = robotics.make_env(env_id)
+    if not env_id.startswith("Fetch"):
+        return env
+    space = gym.spaces.Box(-np.inf, np.inf, (robotics.OBS_DIM[env_id],), np.float32)
+    return gym.wrappers.TransformObservation(env, robotics.flatten_obs, space)  # observation + desired goal
+
+
+# ------------------------------------------------------------------------------------- networks
+class Actor(nn.Module):
+    """Deterministic policy mu(s) with tanh hidden layers (Table 2); actions in [-1, 1] like the tasks'."""
+
+    def __init__(self, obs_dim, act_dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(obs_dim, hidden)
+        self.fc2 = nn.Linear(hidden, hidden)
+        self.fc_mu = nn.Linear(hidden, act_dim)
+
+    def forward(self, s):
+        return torch.tanh(self.fc_mu(torch.tanh(self.fc2(torch.tanh(self.fc1(s))))))
+
+
+class QNetwork(nn.Module):
+    def __init__(self, obs_dim, act_dim, hidden):
+        super().__init__()
+        self.fc1 = nn.Linear(obs_dim + act_dim, hidden)
+        self.fc2 = nn.Linear(hidden, hidden)
+        self.fc3 = nn.Linear(hidden, 1)
+
+    def forward(self, s, a):
+        return self.fc3(torch.tanh(self.fc2(torch.tanh(self.fc1(torch.cat([s, a], 1))))))
+
+
+class ReplayBuffer:
+    """Uniform replay. Stores `terminated` only: a time-limit truncation still bootstraps."""
+
+    def __init__(self, size, obs_dim, act_dim, device):
+        self.size, self.ptr, self.full = size, 0, False
+        self.obs = torch.empty((size, obs_dim), device=device)
+        self.next_obs = torch.empty((size, obs_dim), device=device)
+        self.actions = torch.empty((size, act_dim), device=device)
+        self.rewards = torch.empty((size, 1), device=device)
+        self.dones = torch.empty((size, 1), device=device)
+
+    def add(self, obs, next_obs, action, reward, terminated):
+        i = self.ptr
+        self.obs[i], self.next_obs[i], self.actions[i] = (torch.as_tensor(x) for x in (obs, next_obs, action))
+        self.rewards[i], self.dones[i] = float(reward), float(terminated)
+        self.ptr = (i + 1) % self.size
+        self.full = self.full or self.ptr == 0
+
+    def sample_idx(self, n):
+        return torch.randint(0, self.size if self.full else self.ptr, (n,), device=self.obs.device)
+
+
+# --------------------------------------------------------------------------- CAIR: Eq. (3), Alg. 2
+def cagrad(g_rl, g_il, lam, c):
+    """Eq. (3): argmax_d min(<g_RL, d>, <g_IL, d>) s.t. ||d - g_lam|| <= c ||g_lam||, g_lam = (1-lam) g_RL + lam g_IL.
+
+    Exact, by the 1-D dual: min over w in [0, 1] of F(w) = <g_w, g_lam> + k ||g_w||, g_w = (1-w) g_RL + w g_IL,
+    k = c ||g_lam||. F is convex and F'(w) = 0 has a closed form; then d = g_lam + k g_w* / ||g_w*||.
+    Flat gradients in; returns d (not rescaled: the caller does that) and w*, the CAGrad weight of g_IL.
+    """
+    g_lam = (1 - lam) * g_rl + lam * g_il
+    k = c * g_lam.norm()
+    if k == 0:  # c = 0 or g_lam = 0: the ball is the point g_lam
+        return g_lam, torch.tensor(float(lam))
+    delta = g_il - g_rl
+    A, B, C, q = delta @ delta, g_rl @ delta, g_rl @ g_rl, delta @ g_lam
+    if A <= 1e-20 * C:  # g_IL = g_RL
+        return (1 + c) * g_lam, torch.tensor(float(lam))
+    D = (A * C - B * B).clamp(min=0)
+    r = -q / (k * A.sqrt())  # F'(w) = 0  <=>  <delta, g_w> / (sqrt(A) ||g_w||) = r
+    if r >= 1:
+        w = torch.ones_like(A)
+    elif r <= -1:
+        w = torch.zeros_like(A)
+    else:
+        w = ((-B + r * (D / (1 - r * r)).sqrt()) / A).clamp(0, 1)
+    g_w = g_rl + w * delta
+    norm = g_w.norm()
+    if norm <= 1e-10 * (g_rl.norm() + g_il.norm()):
+        return g_lam, w  # g_w* = 0 (with c < 1: one gradient is 0): the optimum, 0, is reached at g_lam
+    return g_lam + k / norm * g_w, w
+
+
+def optimize_lambda(g_il, g_rl, lam_cur, eta_lam=1e-4, iters=10, mu0=2.0, eta_mu=1e-2):
+    """Algorithm 2: max_lam cos(g~_lam, g~_RL) s.t. cos(g~_lam, g~_IL) >= 0 by projected primal ascent and dual
+    ascent on unit gradients (l. 2). With rho = <g~_IL, g~_RL>: c_RL = (1-lam) + lam rho, c_IL = (1-lam) rho + lam.
+    Returns (lambda, mu); lambda stays in [0, lam_cur]."""
+    rho = float((g_il @ g_rl) / (g_il.norm() * g_rl.norm()).clamp(min=1e-30))
+    lam, mu = lam_cur, mu0  # l. 3
+    for _ in range(iters):  # l. 4
+        c_il = (1 - lam) * rho + lam  # l. 5-6
+        grad = (rho - 1) + (mu * (1 - rho) if c_il < 0 else 0.0)  # l. 7: dJ/dlam, J = c_RL - mu max(0, -c_IL)
+        lam = min(lam_cur, max(0.0, lam + eta_lam * grad))  # l. 8-9
+        mu = max(0.0, mu + eta_mu * max(0.0, -c_il))  # l. 10
+    return lam, mu
+
+
+def cos(a, b):
+    return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
+
+
+def evaluate(actor, env_id, n_episodes, seed, device):
+    """Deterministic episodes: (success rate by the task's metric, mean return)."""
+    env = make_env(env_id)
+    successes, returns = [], []
+    for ep in range(n_episodes):
+        obs, _ = env.reset(seed=seed + ep)
+        done, ret, infos = False, 0.0, []
+        while not done:
+            with torch.no_grad():
+                a = actor(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
+            obs, r, term, trunc, info = env.step(a)
+            ret, done = ret + r, term or trunc
+            infos.append(info)
+        successes.append(robotics.episode_success(env_id, infos))
+        returns.append(ret)
+    env.close()
+    return float(np.mean(successes)), float(np.mean(returns))
+
+
+def save_model(path, **modules):
+    np.savez(path, **{f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()})
+
+
+if __name__ == "__main__":
+    from torch.utils.tensorboard import SummaryWriter
+
+    args = tyro.cli(Args)
+    check_args(args)
+    run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
+    os.makedirs(f"runs/{run_name}", exist_ok=True)
+    writer = SummaryWriter(f"runs/{run_name}")
+    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
+    csv = open(f"runs/{run_name}/eval.csv", "w", buffering=1)
+    csv.write("global_step,success_rate,return,demonstrator_success_rate,lambda,wall_time\n")
+
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    torch.backends.cudnn.deterministic = args.torch_deterministic
+    device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+
+    env = make_env(args.env)
+    env.action_space.seed(args.seed)
+    obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
+    actor = Actor(obs_dim, act_dim, args.hidden).to(device)
+    qf1, qf1_target = QNetwork(obs_dim, act_dim, args.hidden).to(device), QNetwork(obs_dim, act_dim, args.hidden).to(device)
+    actor_target = Actor(obs_dim, act_dim, args.hidden).to(device)
+    qf1_target.load_state_dict(qf1.state_dict())
+    actor_target.load_state_dict(actor.state_dict())
+    q_optimizer = torch.optim.Adam(qf1.parameters(), lr=args.learning_rate)
+    actor_optimizer = torch.optim.Adam(actor.parameters(), lr=args.learning_rate)
+    rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
+    params = list(actor.parameters())
+
+    # the IL data D: the offline demonstrator episodes; with DAgger, every visited state is added, labelled
+    if args.il != "none":
+        if args.demo_path:
+            demo_s, demo_a = demonstrators.load_demonstrations(args.demo_path)
+        else:
+            data = robotics.rollout_dataset(args.env, args.demo_episodes, seed=args.seed)
+            demo_s, demo_a = data["states"], data["actions"]
+            print(f"{args.demo_episodes} demonstrator episodes, success {data['success'].mean():.2f}, {len(demo_s)} pairs")
+        if demo_s.shape[1] != obs_dim or demo_a.shape[1] != act_dim:
+            raise SystemExit(f"demonstrations are {demo_s.shape[1]}-d states and {demo_a.shape[1]}-d actions; "
+                             f"{args.env} has {obs_dim} and {act_dim}")
+        capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
+        il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
+        il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
+        n_il = len(demo_s)
+        oracle = robotics.make_demonstrator(args.env, seed=args.seed + 1) if args.il == "dagger" else None
+
+    lam, mu = (args.lambda_init, args.lambda_mu0) if args.il != "none" else (0.0, 0.0)
+    demo_bar = robotics.MEASURED_SUCCESS[args.env]
+    start_time, n_actor_updates, eval_time, learn_start = time.time(), 0, 0.0, None
+    stats = torch.zeros(8)  # window sums: cos(IL,RL), cos(d,IL), cos(d,RL), cos(g_lam,IL), w*, L_RL, L_IL, count
+    ep_return, ep_len = 0.0, 0
+    obs, _ = env.reset(seed=args.seed)
+    try:
+        for global_step in range(1, args.total_timesteps + 1):
+            # Alg. 1, l. 5-7: act, store (single env, reset by hand: no autoreset step to filter out)
+            if global_step <= args.learning_starts:
+                action = env.action_space.sample()
+            else:
+                with torch.no_grad():
+                    action = actor(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
+                action = np.clip(action + args.exploration_noise * np.random.randn(act_dim), -1, 1).astype(np.float32)
+            if args.il == "dagger":  # DAgger: the demonstrator labels the visited state
+                il_s[n_il], il_a[n_il] = torch.as_tensor(obs), torch.as_tensor(oracle(obs))
+                n_il += 1
+            next_obs, reward, terminated, truncated, info = env.step(action)
+            rb.add(obs, next_obs, action, reward, terminated)
+            obs = next_obs
+            ep_return, ep_len = ep_return + reward, ep_len + 1
+            if terminated or truncated:
+                writer.add_scalar("charts/episodic_return", ep_return, global_step)
+                writer.add_scalar("charts/episodic_length", ep_len, global_step)
+                ep_return, ep_len = 0.0, 0
+                obs, _ = env.reset()
+
+            if global_step > args.learning_starts:
+                learn_start = learn_start or (time.time(), global_step, eval_time)
+                idx = rb.sample_idx(args.batch_size)
+                s, a, r, s2, d = rb.obs[idx], rb.actions[idx], rb.rewards[idx], rb.next_obs[idx], rb.dones[idx]
+                with torch.no_grad():  # the critic trains as in plain DDPG
+                    q_target = r + args.gamma * (1 - d) * qf1_target(s2, actor_target(s2))
+                qf_loss = F.mse_loss(qf1(s, a), q_target)
+                q_optimizer.zero_grad()
+                qf_loss.backward()
+                q_optimizer.step()
+
+                # Alg. 1, l. 10-13: the actor step along the CAGrad direction for L_lambda
+                loss_rl = -qf1(s, actor(s)).mean()
+                if args.il == "none":
+                    actor_optimizer.zero_grad()
+                    loss_rl.backward()
+                else:
+                    j = torch.randint(0, n_il, (args.batch_size,), device=device)
+                    loss_il = F.mse_loss(actor(il_s[j]), il_a[j])
+                    g_rl = torch.cat([g.flatten() for g in torch.autograd.grad(loss_rl, params)])
+                    g_il = torch.cat([g.flatten() for g in torch.autograd.grad(loss_il, params)])
+                    d_dir, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
+                    g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
+                    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
+                    offset = 0
+                    for p in params:  # write d back into the gradients (Alg. 1, l. 13)
+                        p.grad = (d_dir[offset: offset + p.numel()] / rescale).view_as(p)
+                        offset += p.numel()
+                    stats += torch.stack([cos(g_il, g_rl), cos(d_dir, g_il), cos(d_dir, g_rl), cos(g_lam, g_il), w.float(),
+                                          loss_rl.detach(), loss_il.detach(), torch.tensor(1.0)]).cpu()
+                actor_optimizer.step()
+                n_actor_updates += 1
+                # Alg. 1, l. 16-17: lambda every lambda_interval actor updates
+                if args.il != "none" and n_actor_updates % args.lambda_interval == 0:
+                    if args.lambda_schedule == "cair":
+                        lam, mu = optimize_lambda(g_il, g_rl, lam, args.lambda_lr, args.lambda_iters, args.lambda_mu0, args.lambda_mu_lr)
+                    elif args.lambda_schedule == "fixed-step":
+                        lam = max(0.0, lam - args.lambda_delta)
+
+                with torch.no_grad():
+                    for net, target in [(actor, actor_target), (qf1, qf1_target)]:
+                        for p, tp in zip(net.parameters(), target.parameters()):
+                            tp.lerp_(p, args.tau)
+
+                if global_step % 1000 == 0:  # the paper's Figure 3 curves, averaged over the window
+                    writer.add_scalar("losses/qf_loss", qf_loss.item(), global_step)
+                    writer.add_scalar("charts/lambda", lam, global_step)
+                    writer.add_scalar("charts/mu", mu, global_step)
+                    writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
+                    if stats[-1] > 0:
+                        m = stats / stats[-1]
+                        for k, name in enumerate(["cos_il_rl", "cos_d_il", "cos_d_rl", "cos_glambda_il", "cagrad_weight"]):
+                            writer.add_scalar(f"cair/{name}", m[k].item(), global_step)
+                        writer.add_scalar("losses/rl_loss", m[5].item(), global_step)
+                        writer.add_scalar("losses/il_loss", m[6].item(), global_step)
+                        stats.zero_()
+
+            if global_step % args.eval_freq == 0:
+                t0 = time.time()
+                success, ret = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
+                eval_time += time.time() - t0
+                writer.add_scalar("eval/success_rate", success, global_step)
+                writer.add_scalar("eval/return", ret, global_step)
+                writer.add_scalar("eval/demonstrator_success_rate", demo_bar, global_step)
+                csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{lam:.4f},{time.time() - start_time:.1f}\n")
+                print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}) return={ret:.1f} "
+                      f"lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time))}")
+        if learn_start:
+            t, step0, eval0 = learn_start
+            sps = (global_step - step0) / (time.time() - t - (eval_time - eval0))
+            print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "
+                  f"(evaluation excluded); {n_actor_updates} actor updates; lambda {lam:.4f}")
+    finally:  # an interrupted run keeps what it logged, and its model
+        if args.save_model:
+            save_model(f"runs/{run_name}/model.npz", actor=actor, qf1=qf1)
+            print(f"model saved to runs/{run_name}/model.npz")
+        env.close()
+        writer.close()
+        csv.close()
