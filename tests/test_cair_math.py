@@ -6,9 +6,10 @@ import pytest
 import torch
 
 import cair_ddpg
+import cair_ppo_dagger
 import cair_sac
 
-MODULES = [cair_sac, cair_ddpg]
+MODULES = [cair_sac, cair_ddpg, cair_ppo_dagger]
 
 
 def value(d, g_rl, g_il):
@@ -154,3 +155,34 @@ def test_optimize_lambda_under_alignment_keeps_decreasing_to_zero(module):
     assert history[-1] == 0.0
     # with the paper's eta = 1e-4 and K = 10, one call lowers lambda by K * eta * (1 - rho)
     assert module.optimize_lambda(g_il, g_rl, 0.8)[0] == pytest.approx(0.8 - 10 * 1e-4 * 0.5)
+
+
+def test_optimize_lambda_reads_the_moving_average_when_given():
+    g_il, g_rl = grads_with_cosine(0.9)  # these two agree; the on-policy average says they conflict
+    lam = 1.0
+    for _ in range(2000):
+        lam, _ = cair_ppo_dagger.optimize_lambda(g_il, g_rl, lam, 1e-3, rho=-0.5)
+    assert lam == pytest.approx(1 / 3, abs=0.03)
+    assert cair_ppo_dagger.optimize_lambda(g_il, g_rl, lam, 1e-3)[0] < lam  # without it, lambda goes on down
+
+
+# ------------------------------------------------------------------------------ PPO's advantages
+def test_gae_matches_the_definition_and_cuts_at_episode_ends():
+    gen = torch.Generator().manual_seed(0)
+    T, N, gamma, lam = 7, 3, 0.9, 0.8
+    rewards, values, next_value = torch.randn(T, N, generator=gen), torch.randn(T, N, generator=gen), torch.randn(N, generator=gen)
+    dones = torch.zeros(T, N)
+    dones[2, 0] = dones[6, 1] = 1.0  # env 0 ends an episode at t = 2; env 1 at the last step
+    adv = cair_ppo_dagger.gae(rewards, values, dones, next_value, gamma, lam)
+    v_next = torch.cat([values[1:], next_value[None]])
+    for i in range(N):
+        for t in range(T):  # A_t = sum_l (gamma lam)^l delta_{t+l}, up to and including the episode's last step
+            total, k = 0.0, t
+            while True:
+                nonterminal = 1.0 - dones[k, i]
+                total += (gamma * lam) ** (k - t) * (rewards[k, i] + gamma * nonterminal * v_next[k, i] - values[k, i])
+                if dones[k, i] or k == T - 1:
+                    break
+                k += 1
+            assert float(adv[t, i]) == pytest.approx(float(total), abs=1e-5)
+    assert float(adv[2, 0]) == pytest.approx(float(rewards[2, 0] - values[2, 0]), abs=1e-6)  # nothing after the end

@@ -46,3 +46,62 @@ def test_bad_input_fails_at_start_with_a_clear_error(run_script, script, args, m
     proc = run_script(script, *args, check=False)
     assert proc.returncode != 0
     assert message in proc.stderr + proc.stdout
+
+
+# ------------------------------------------------------------------------------ cair_ppo_dagger.py
+PPO = "cair_ppo_dagger.py"
+# 2 rollouts of 2 envs x 64 steps (Push's 50-step episodes end inside them), 2 epochs of 2 minibatches
+TINY_PPO = ["--total-timesteps", "256", "--num-envs", "2", "--num-steps", "64", "--minibatch-size", "64", "--update-epochs", "2",
+            "--hidden", "64", "--eval-freq", "256", "--eval-episodes", "1", "--demo-episodes", "2", "--lambda-interval", "2",
+            "--save-model"]
+
+
+@pytest.mark.parametrize("env", ["FetchPush-v4", "Hammer"])
+@pytest.mark.parametrize("il", ["dagger", "bc"])
+def test_ppo_runs_through_policy_and_lambda_updates(run_script, env, il):
+    proc = run_script(PPO, *TINY_PPO, "--env", env, "--il", il)
+    assert "8 policy updates" in proc.stdout
+    (row,) = eval_rows(proc)
+    assert 0 <= float(row[4]) < 0.95  # 4 lambda updates moved it down from 0.95
+    assert float(row[3]) == {"FetchPush-v4": 0.455, "Hammer": 0.405}[env]
+
+
+def test_ppo_dagger_aggregates_the_demonstrators_labels_of_every_rollout_state(run_script):
+    from demonstrators import robotics
+
+    proc = run_script(PPO, *TINY_PPO, "--env", "Push", "--seed", "3", "--il-loss", "nll")
+    (path,) = proc.runs.glob("*/dagger.npz")
+    data = np.load(path)
+    states, labels = data["states"], data["actions"]
+    n_demo = 2 * 50
+    assert len(states) == n_demo + 256  # the offline episodes, then every state of both rollouts
+    offline = robotics.rollout_dataset("FetchPush-v4", 2, seed=3)
+    np.testing.assert_allclose(states[:n_demo], offline["states"], atol=1e-6)
+    env = robotics.make_env("FetchPush-v4")
+    first = robotics.flatten_obs(env.reset(seed=3)[0])  # env 0 of the vector env, reset with the run's seed
+    np.testing.assert_allclose(states[n_demo], first, atol=1e-6)
+    oracle = robotics.make_demonstrator("FetchPush-v4", seed=4)  # the run's DAgger oracle, queried once per rollout
+    for chunk in np.split(np.arange(n_demo, n_demo + 256), 2):
+        np.testing.assert_allclose(labels[chunk], oracle(states[chunk]), atol=1e-6)
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--il", "none"], 0.0),
+    (["--lambda-schedule", "constant", "--cagrad-c", "0"], 0.95),
+    (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.1"], 0.95 - 4 * 0.1),
+])
+def test_ppo_lambda_schedules(run_script, flags, expected):
+    proc = run_script(PPO, *TINY_PPO, "--env", "Push", *flags)
+    (row,) = eval_rows(proc)
+    assert float(row[4]) == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--env", "FetchReach-v4"], "known tasks: FetchPickAndPlace-v4, FetchPush-v4"),
+    (["--minibatch-size", "1000"], "--minibatch-size must divide num_envs x num_steps = 2048"),
+    (["--cos-ema", "1"], "--cos-ema must be in [0, 1)"),
+])
+def test_ppo_bad_input_fails_at_start_with_a_clear_error(run_script, args, message):
+    proc = run_script(PPO, *args, check=False)
+    assert proc.returncode != 0
+    assert message in proc.stderr + proc.stdout
