@@ -1,0 +1,81 @@
+"""Learning curves from a sweep's eval.csv files: one panel per task, one line per script and mode,
+the mean over seeds with the min-max spread shaded, the demonstrator's level dashed. Writes a PNG.
+
+    python benchmarks/plot.py sweeps/gild_hopper --metric eval_return_mean --level Hopper-sparse=1318.7 --out docs/gild.png
+    python benchmarks/plot.py sweeps/cair_push --metric success_rate --out docs/cair.png
+
+Runs are found as <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv (benchmarks/sweep.py's
+layout). CAIR's files carry the demonstrator's success rate; GILD's level is given with --level.
+Needs matplotlib (`pip install matplotlib==3.11.2`), which the scripts themselves do not.
+"""
+import argparse
+import collections
+import csv
+import pathlib
+import sys
+import numpy as np
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("sweeps", nargs="+", help="sweep folders (benchmarks/sweep.py --out)")
+    p.add_argument("--metric", default="success_rate",
+                   help="the eval.csv column to plot (success_rate, return, eval_return_mean, max_average_return, lambda)")
+    p.add_argument("--out", default="curves.png", help="the PNG to write")
+    p.add_argument("--level", nargs="*", default=[],
+                   help="ENV=VALUE: the demonstrator's level on a task (default: the csv's demonstrator_success_rate column)")
+    p.add_argument("--title", help="a title over the panels (for instance the machine and the budget)")
+    return p.parse_args(argv)
+
+
+def read_runs(sweeps, metric):
+    """{env: {(script, mode): [(steps, values) per seed]}} and {env: demonstrator level from the files}."""
+    curves, levels = collections.defaultdict(lambda: collections.defaultdict(list)), {}
+    for sweep in sweeps:
+        for path in sorted(pathlib.Path(sweep).glob("*/*/*/seed*/runs/*/eval.csv")):
+            script, env, mode = path.parts[-7:-4]
+            rows = list(csv.DictReader(path.open()))
+            if not rows:
+                continue
+            if metric not in rows[0]:
+                raise SystemExit(f"{path} has no column {metric!r}; it has {', '.join(rows[0])}")
+            curves[env][(script, mode)].append((np.array([int(r["global_step"]) for r in rows]),
+                                                np.array([float(r[metric]) for r in rows])))
+            if "demonstrator_success_rate" in rows[0] and metric == "success_rate":
+                levels[env] = float(rows[0]["demonstrator_success_rate"])
+    return curves, levels
+
+
+def main(args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curves, levels = read_runs(args.sweeps, args.metric)
+    if not curves:
+        raise SystemExit(f"no eval.csv under {', '.join(args.sweeps)} (expected <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv)")
+    for item in args.level:
+        env, _, value = item.partition("=")
+        levels[env] = float(value)
+    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.8), squeeze=False)
+    for ax, (env, lines) in zip(axes[0], sorted(curves.items())):
+        for (script, mode), seeds in sorted(lines.items()):
+            n = min(len(steps) for steps, _ in seeds)  # the seeds' common prefix
+            steps, values = seeds[0][0][:n], np.stack([v[:n] for _, v in seeds])
+            (line,) = ax.plot(steps, values.mean(0), label=f"{script} {mode} ({len(seeds)} seeds)")
+            ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
+        if env in levels:
+            ax.axhline(levels[env], color="k", linestyle="--", label="demonstrator")
+        ax.set(title=env, xlabel="environment steps", ylabel=args.metric)
+        ax.legend(fontsize=7)
+    if args.title:
+        fig.suptitle(args.title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(args.out, dpi=110)
+    print(f"wrote {args.out}: {', '.join(f'{env} ({len(lines)} lines)' for env, lines in sorted(curves.items()))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse_args()))

@@ -1,0 +1,151 @@
+"""Run scripts x tasks x modes x seeds as separate processes, each in its own folder, resumably.
+
+    python benchmarks/sweep.py --scripts gild_td3.py --envs Hopper-sparse \
+        --modes "--mode rl" "--mode il" "--mode gild" "--mode gild --gild-warm-start 0.01" \
+        --seeds 1 2 3 --extra "--total-timesteps 100000" --out sweeps/gild_hopper --workers 2
+
+Each run gets `<out>/<script>/<env>/<mode>/seed<k>/`: the script runs there (its `runs/` with
+eval.csv and TensorBoard events lands inside), its output goes to `log.txt`, and `DONE` marks it
+finished. Running the same command again skips finished runs and restarts unfinished ones (their
+partial `runs/` is kept as `interrupted-<n>/`). The plan is written to `<out>/plan.json`.
+
+More than one machine: `--backend slurm` writes `<out>/sweep.sbatch`, a SLURM job array with one
+task per run (`sbatch <out>/sweep.sbatch`); each task calls this file with `--run-index`. We chose
+SLURM over Ray because the runs are independent single-core processes that share nothing but a
+file system, which is exactly a job array, and because it needs no new dependency: the generated
+script is plain bash (the tests run its tasks locally by setting SLURM_ARRAY_TASK_ID).
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import shlex
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="sweeps/sweep", help="the sweep's folder")
+    p.add_argument("--scripts", nargs="+", default=["gild_td3.py"], help="top-level scripts to run")
+    p.add_argument("--envs", nargs="+", default=["Hopper-sparse"], help="tasks (each script's --env)")
+    p.add_argument("--modes", nargs="+", default=[""],
+                   help='flag strings, one per mode, quoted (for instance "--mode gild" or "--il bc --cagrad-c 0")')
+    p.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3], help="seeds")
+    p.add_argument("--extra", default="", help='flags added to every run, quoted (for instance "--total-timesteps 100000")')
+    p.add_argument("--workers", type=int, default=2, help="runs at a time (each gets one torch thread)")
+    p.add_argument("--backend", choices=["local", "slurm"], default="local", help="run here, or write a SLURM job array")
+    p.add_argument("--slurm-options", default="--cpus-per-task=1 --mem=4G --time=2-00:00:00", help="#SBATCH options of every array task")
+    p.add_argument("--run-index", type=int, help="run only this entry of <out>/plan.json (what a SLURM array task calls)")
+    p.add_argument("--python", default=sys.executable, help="the interpreter that runs the scripts")
+    return p.parse_args(argv)
+
+
+def slug(mode):
+    return re.sub(r"[^A-Za-z0-9.]+", "-", mode).strip("-") or "default"
+
+
+def make_plan(args):
+    plan = []
+    for script in args.scripts:
+        if not (ROOT / script).exists():
+            raise SystemExit(f"no script {script!r} in {ROOT}")
+        for env in args.envs:
+            for mode in args.modes:
+                for seed in args.seeds:
+                    folder = pathlib.Path(args.out) / pathlib.Path(script).stem / env / slug(mode) / f"seed{seed}"
+                    cmd = [script, "--env", env, "--seed", str(seed), *shlex.split(mode), *shlex.split(args.extra)]
+                    plan.append({"script": script, "env": env, "mode": mode, "seed": seed, "dir": str(folder.resolve()), "cmd": cmd})
+    return plan
+
+
+def start(run, python):
+    """Start one run in its folder (a partial earlier attempt is set aside first); returns the Popen."""
+    folder = pathlib.Path(run["dir"])
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / "runs").exists():
+        n = len(list(folder.glob("interrupted-*")))
+        (folder / "runs").rename(folder / f"interrupted-{n}")
+    (folder / "FAILED").unlink(missing_ok=True)
+    cmd = [python, str(ROOT / run["cmd"][0]), *run["cmd"][1:]]
+    (folder / "command.txt").write_text(shlex.join(cmd) + "\n")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    return subprocess.Popen(cmd, cwd=folder, env=env, stdout=open(folder / "log.txt", "w"), stderr=subprocess.STDOUT)
+
+
+def finish(run, returncode):
+    folder = pathlib.Path(run["dir"])
+    (folder / ("DONE" if returncode == 0 else "FAILED")).write_text(f"exit {returncode}\n")
+    return returncode == 0
+
+
+def is_done(run):
+    return (pathlib.Path(run["dir"]) / "DONE").exists()
+
+
+def run_local(plan, args):
+    todo = [r for r in plan if not is_done(r)]
+    print(f"{len(plan)} runs, {len(plan) - len(todo)} already done, {len(todo)} to run, {args.workers} at a time", flush=True)
+    running, n_done, failed, t0 = {}, len(plan) - len(todo), [], time.time()
+    try:
+        while todo or running:
+            while todo and len(running) < args.workers:
+                run = todo.pop(0)
+                running[start(run, args.python)] = run
+            time.sleep(0.2)
+            for proc in [p for p in running if p.poll() is not None]:
+                run = running.pop(proc)
+                if finish(run, proc.returncode):
+                    n_done += 1
+                else:
+                    failed.append(run)
+                print(f"[{n_done}/{len(plan)} done, {len(running)} running, {len(failed)} failed, {time.time() - t0:.0f}s] "
+                      f"{'finished' if proc.returncode == 0 else 'FAILED'}: {run['dir']}", flush=True)
+    except KeyboardInterrupt:  # the runs get the interrupt too, keep what they logged and stop
+        for proc in running:
+            proc.wait()
+        raise SystemExit("interrupted; run the same command again to resume")
+    for run in failed:
+        print(f"failed: {run['dir']}/log.txt")
+    return 1 if failed else 0
+
+
+def write_slurm(plan, args):
+    out = pathlib.Path(args.out).resolve()
+    lines = ["#!/usr/bin/env bash", f"#SBATCH --job-name=sweep-{out.name}", f"#SBATCH --array=0-{len(plan) - 1}%{args.workers}",
+             f"#SBATCH --output={out}/slurm-%A_%a.out"] + [f"#SBATCH {opt}" for opt in shlex.split(args.slurm_options)]
+    lines += ["export OMP_NUM_THREADS=1",
+              shlex.join([args.python, str(ROOT / "benchmarks" / "sweep.py"), "--out", str(out), "--python", args.python])
+              + ' --run-index "$SLURM_ARRAY_TASK_ID"']
+    (out / "sweep.sbatch").write_text("\n".join(lines) + "\n")
+    print(f"{len(plan)} runs; submit with: sbatch {out}/sweep.sbatch")
+
+
+def main(args):
+    out = pathlib.Path(args.out)
+    if args.run_index is not None:  # one array task
+        plan = json.loads((out / "plan.json").read_text())
+        if not 0 <= args.run_index < len(plan):
+            raise SystemExit(f"--run-index {args.run_index} is outside the plan's {len(plan)} runs")
+        run = plan[args.run_index]
+        if is_done(run):
+            print(f"already done: {run['dir']}")
+            return 0
+        return 0 if finish(run, start(run, args.python).wait()) else 1
+    if args.workers < 1 or not args.seeds or not args.modes:
+        raise SystemExit("--workers must be >= 1, and --seeds and --modes not empty")
+    plan = make_plan(args)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "plan.json").write_text(json.dumps(plan, indent=1))
+    if args.backend == "slurm":
+        write_slurm(plan, args)
+        return 0
+    return run_local(plan, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse_args()))

@@ -1,0 +1,54 @@
+"""The sweep runner (resumable, local and as a SLURM array) and the plot script, on tiny Point2D runs."""
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+TINY = "--total-timesteps 200 --learning-starts 100 --batch-size 16 --eval-freq 100 --eval-episodes 1"
+
+
+def sweep(out, *args):
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "sweep.py"), "--out", str(out), "--scripts", "gild_td3.py",
+           "--envs", "Point2D", "--modes", "--mode rl", "--mode il", "--seeds", "1", "2", f"--extra={TINY}", "--workers", "2", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS="1"))
+
+
+def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
+    out = tmp_path / "s"
+    proc = sweep(out)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 runs, 0 already done, 4 to run" in proc.stdout and "[4/4 done, 0 running, 0 failed" in proc.stdout
+    csvs = sorted(out.glob("gild_td3/Point2D/*/seed*/runs/*/eval.csv"))
+    assert [p.parts[-5:-3] for p in csvs] == [("mode-il", "seed1"), ("mode-il", "seed2"), ("mode-rl", "seed1"), ("mode-rl", "seed2")]
+    assert all(len(p.read_text().splitlines()) == 3 for p in csvs)  # header and two evaluations
+    assert "--seed 2 --mode il" in (out / "gild_td3/Point2D/mode-il/seed2/command.txt").read_text()
+
+    (out / "gild_td3/Point2D/mode-rl/seed2/DONE").unlink()  # as if that run had been interrupted
+    proc = sweep(out)
+    assert "4 runs, 3 already done, 1 to run" in proc.stdout
+    assert (out / "gild_td3/Point2D/mode-rl/seed2/interrupted-0").is_dir()  # its partial output is set aside, not mixed in
+    assert len(list(out.glob("gild_td3/Point2D/*/seed*/runs/*/eval.csv"))) == 4
+
+    png = tmp_path / "curves.png"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "plot.py"), str(out), "--metric", "eval_return_mean",
+                           "--level", "Point2D=87.6", "--out", str(png)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Point2D (2 lines)" in proc.stdout and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sweep_as_a_slurm_array_whose_tasks_run_here(tmp_path):
+    out = tmp_path / "s"
+    proc = sweep(out, "--backend", "slurm")
+    assert proc.returncode == 0, proc.stderr
+    script = (out / "sweep.sbatch").read_text()
+    assert "#SBATCH --array=0-3%2" in script and "--run-index" in script
+    plan = json.loads((out / "plan.json").read_text())
+    assert not list(out.glob("**/DONE"))  # nothing ran yet
+    for task in (3, 3):  # a repeated task finds its run done
+        proc = subprocess.run(["bash", str(out / "sweep.sbatch")], capture_output=True, text=True, timeout=120,
+                              env=dict(os.environ, SLURM_ARRAY_TASK_ID=str(task)))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "already done" in proc.stdout
+    assert [p.parent.name for p in out.glob("**/DONE")] == ["seed2"] and plan[3]["mode"] == "--mode il"
