@@ -13,6 +13,7 @@ import collections
 import csv
 import pathlib
 import sys
+import textwrap
 import numpy as np
 
 
@@ -58,7 +59,7 @@ def main(args):
     for item in args.level:
         env, _, value = item.partition("=")
         levels[env] = float(value)
-    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(curves), figsize=(max(7, 5 * len(curves)), 4.2), squeeze=False)
     for ax, (env, lines) in zip(axes[0], sorted(curves.items())):
         for (script, mode), seeds in sorted(lines.items()):
             n = min(len(steps) for steps, _ in seeds)  # the seeds' common prefix
@@ -70,7 +71,7 @@ def main(args):
         ax.set(title=env, xlabel="environment steps", ylabel=args.metric)
         ax.legend(fontsize=7)
     if args.title:
-        fig.suptitle(args.title, fontsize=9)
+        fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
     print(f"wrote {args.out}: {', '.join(f'{env} ({len(lines)} lines)' for env, lines in sorted(curves.items()))}")
