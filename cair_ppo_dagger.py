@@ -344,7 +344,9 @@ if __name__ == "__main__":
     try:
         for iteration in range(1, args.total_timesteps // rollout + 1):
             # the on-policy stabilisers: policy learning rate and entropy coefficient fall with lambda
-            scale = args.anneal_floor + (1 - args.anneal_floor) * lam / args.lambda_init if args.anneal_with_lambda and args.lambda_init > 0 and args.il != "none" else 1.0
+            scale = 1.0
+            if args.anneal_with_lambda and args.il != "none" and args.lambda_init > 0:
+                scale = args.anneal_floor + (1 - args.anneal_floor) * lam / args.lambda_init
             optimizer.param_groups[0]["lr"], ent_coef = args.learning_rate * scale, args.ent_coef * scale
 
             # Alg. 1, l. 5-7: a rollout of the current policy
