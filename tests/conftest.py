@@ -1,3 +1,4 @@
+import csv
 import os
 import pathlib
 import subprocess
@@ -27,3 +28,20 @@ def run_script(tmp_path):
         return proc
 
     return run
+
+
+def eval_rows(proc):
+    """The rows of a run's eval.csv, as {column: value} dicts."""
+    (path,) = proc.runs.glob("*/eval.csv")
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def tb_scalars(proc, tag):
+    """The values a run logged to TensorBoard under `tag`, in step order."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (run,) = proc.runs.glob("*/")
+    events = EventAccumulator(str(run), size_guidance={"scalars": 0})
+    events.Reload()
+    return [e.value for e in events.Scalars(tag)]

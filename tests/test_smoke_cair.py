@@ -2,14 +2,11 @@
 import numpy as np
 import pytest
 
+from conftest import eval_rows, tb_scalars
+
 SCRIPTS = ["cair_sac.py", "cair_ddpg.py"]
 TINY = ["--total-timesteps", "300", "--learning-starts", "100", "--batch-size", "32", "--hidden", "64", "--eval-freq", "300",
         "--eval-episodes", "1", "--demo-episodes", "2", "--lambda-interval", "5", "--save-model"]
-
-
-def eval_rows(proc):
-    (csv,) = proc.runs.glob("*/eval.csv")
-    return [line.split(",") for line in csv.read_text().strip().splitlines()[1:]]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -19,9 +16,9 @@ def test_cair_runs_through_actor_and_lambda_updates(run_script, script, env, il)
     proc = run_script(script, *TINY, "--env", env, "--il", il)
     assert "200 actor updates" in proc.stdout
     (row,) = eval_rows(proc)
-    lam = float(row[4])
+    lam = float(row["lambda"])
     assert 0 <= lam < 1  # 40 lambda updates moved it down from 1
-    assert float(row[3]) == {"FetchPush-v4": 0.455, "Hammer": 0.405}[env]  # the demonstrator's bar beside the curve
+    assert float(row["demonstrator_success_rate"]) == {"FetchPush-v4": 0.455, "Hammer": 0.405}[env]  # the demonstrator's bar beside the curve
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -33,7 +30,7 @@ def test_cair_runs_through_actor_and_lambda_updates(run_script, script, env, il)
 def test_lambda_schedules(run_script, script, flags, expected):
     proc = run_script(script, *TINY, "--env", "Push", *flags)
     (row,) = eval_rows(proc)
-    assert float(row[4]) == pytest.approx(expected, abs=1e-4)
+    assert float(row["lambda"]) == pytest.approx(expected, abs=1e-4)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -62,8 +59,8 @@ def test_ppo_runs_through_policy_and_lambda_updates(run_script, env, il):
     proc = run_script(PPO, *TINY_PPO, "--env", env, "--il", il)
     assert "8 policy updates" in proc.stdout
     (row,) = eval_rows(proc)
-    assert 0 <= float(row[4]) < 0.95  # 4 lambda updates moved it down from 0.95
-    assert float(row[3]) == {"FetchPush-v4": 0.455, "Hammer": 0.405}[env]
+    assert 0 <= float(row["lambda"]) < 0.95  # 4 lambda updates moved it down from 0.95
+    assert float(row["demonstrator_success_rate"]) == {"FetchPush-v4": 0.455, "Hammer": 0.405}[env]
 
 
 def test_ppo_dagger_aggregates_the_demonstrators_labels_of_every_rollout_state(run_script):
@@ -93,7 +90,20 @@ def test_ppo_dagger_aggregates_the_demonstrators_labels_of_every_rollout_state(r
 def test_ppo_lambda_schedules(run_script, flags, expected):
     proc = run_script(PPO, *TINY_PPO, "--env", "Push", *flags)
     (row,) = eval_rows(proc)
-    assert float(row[4]) == pytest.approx(expected, abs=1e-4)
+    assert float(row["lambda"]) == pytest.approx(expected, abs=1e-4)
+
+
+def test_ppo_policy_learning_rate_and_entropy_fall_with_lambda(run_script):
+    # two rollouts; lambda falls by 2 x 0.1 during the first, so the second runs at the scaled values
+    flags = ["--env", "Push", "--lambda-schedule", "fixed-step", "--lambda-delta", "0.1", "--learning-rate", "1e-3",
+             "--ent-coef", "0.5", "--anneal-floor", "0.2"]
+    scale = 0.2 + 0.8 * (0.95 - 0.2) / 0.95
+    proc = run_script(PPO, *TINY_PPO, *flags)
+    assert tb_scalars(proc, "charts/policy_learning_rate") == pytest.approx([1e-3, 1e-3 * scale])
+    assert tb_scalars(proc, "charts/ent_coef") == pytest.approx([0.5, 0.5 * scale])
+    proc = run_script(PPO, *TINY_PPO, *flags, "--no-anneal-with-lambda")
+    assert tb_scalars(proc, "charts/policy_learning_rate") == pytest.approx([1e-3, 1e-3])
+    assert tb_scalars(proc, "charts/ent_coef") == pytest.approx([0.5, 0.5])
 
 
 @pytest.mark.parametrize("args, message", [

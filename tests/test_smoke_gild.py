@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import demonstrators
-from conftest import ROOT
+from conftest import ROOT, eval_rows
 
 TINY = ["--env", "Hopper-sparse", "--total-timesteps", "400", "--learning-starts", "100", "--batch-size", "32",
         "--eval-freq", "200", "--eval-episodes", "1", "--save-model"]
@@ -26,11 +26,6 @@ def saved(proc, key_prefix):
     (model,) = proc.runs.glob("*/model.npz")
     with np.load(model) as f:
         return {k: f[k] for k in f.files if k.startswith(key_prefix)}
-
-
-def eval_rows(proc):
-    (csv,) = proc.runs.glob("*/eval.csv")
-    return csv.read_text().strip().splitlines()[1:]
 
 
 # each script's flags for the authors' code's behaviour (see its docstring)
