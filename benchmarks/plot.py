@@ -4,8 +4,11 @@ the mean over seeds with the min-max spread shaded, the demonstrator's level das
     python benchmarks/plot.py sweeps/gild_hopper --metric eval_return_mean --level Hopper-sparse=1318.7 --out docs/gild.png
     python benchmarks/plot.py sweeps/cair_push --metric success_rate --out docs/cair.png
 
-Runs are found as <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv (benchmarks/sweep.py's
-layout). CAIR's files carry the demonstrator's success rate; GILD's level is given with --level.
+Runs are found as <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/ (benchmarks/sweep.py's layout).
+A metric is an eval.csv column, or, when it holds a "/", a TensorBoard tag of the same run (for
+instance cair/cos_d_il, the paper's Figure 3 quantity). CAIR's eval.csv carries the demonstrator's
+success rate; GILD's level is given with --level. `--panels script` draws one panel per script
+and task, one line per mode.
 Needs matplotlib (`pip install matplotlib==3.11.2`), which the scripts themselves do not.
 """
 import argparse
@@ -21,12 +24,27 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("sweeps", nargs="+", help="sweep folders (benchmarks/sweep.py --out)")
     p.add_argument("--metric", default="success_rate",
-                   help="the eval.csv column to plot (success_rate, return, eval_return_mean, max_average_return, lambda)")
+                   help="an eval.csv column (success_rate, return, eval_return_mean, max_average_return, lambda) "
+                        "or a TensorBoard tag (cair/cos_d_il, charts/lambda, ...)")
+    p.add_argument("--panels", choices=["task", "script"], default="task",
+                   help="one panel per task (a line per script and mode), or per script and task (a line per mode)")
     p.add_argument("--out", default="curves.png", help="the PNG to write")
     p.add_argument("--level", nargs="*", default=[],
                    help="ENV=VALUE: the demonstrator's level on a task (default: the csv's demonstrator_success_rate column)")
     p.add_argument("--title", help="a title over the panels (for instance the machine and the budget)")
     return p.parse_args(argv)
+
+
+def read_tensorboard(run, tag):
+    """(steps, values) the run logged under a TensorBoard tag."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run), size_guidance={"scalars": 0})
+    events.Reload()
+    if tag not in events.Tags()["scalars"]:
+        raise SystemExit(f"{run} has no TensorBoard tag {tag!r}; it has {', '.join(sorted(events.Tags()['scalars']))}")
+    scalars = events.Scalars(tag)
+    return np.array([e.step for e in scalars]), np.array([e.value for e in scalars])
 
 
 def read_runs(sweeps, metric):
@@ -38,12 +56,15 @@ def read_runs(sweeps, metric):
             rows = list(csv.DictReader(path.open()))
             if not rows:
                 continue
+            if "demonstrator_success_rate" in rows[0] and metric == "success_rate":
+                levels[env] = float(rows[0]["demonstrator_success_rate"])
+            if "/" in metric:
+                curves[env][(script, mode)].append(read_tensorboard(path.parent, metric))
+                continue
             if metric not in rows[0]:
                 raise SystemExit(f"{path} has no column {metric!r}; it has {', '.join(rows[0])}")
             curves[env][(script, mode)].append((np.array([int(r["global_step"]) for r in rows]),
                                                 np.array([float(r[metric]) for r in rows])))
-            if "demonstrator_success_rate" in rows[0] and metric == "success_rate":
-                levels[env] = float(rows[0]["demonstrator_success_rate"])
     return curves, levels
 
 
@@ -59,22 +80,29 @@ def main(args):
     for item in args.level:
         env, _, value = item.partition("=")
         levels[env] = float(value)
-    fig, axes = plt.subplots(1, len(curves), figsize=(max(7, 5 * len(curves)), 4.2), squeeze=False)
-    for ax, (env, lines) in zip(axes[0], sorted(curves.items())):
-        for (script, mode), seeds in sorted(lines.items()):
+    panels = collections.defaultdict(dict)  # {(env, script or ""): {label: seeds}}
+    for env, lines in curves.items():
+        for (script, mode), seeds in lines.items():
+            if args.panels == "script":
+                panels[(env, script)][mode] = seeds
+            else:
+                panels[(env, "")][f"{script} {mode}"] = seeds
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(7, 5 * len(panels)), 4.2), squeeze=False)
+    for ax, ((env, script), lines) in zip(axes[0], sorted(panels.items())):
+        for label, seeds in sorted(lines.items()):
             n = min(len(steps) for steps, _ in seeds)  # the seeds' common prefix
             steps, values = seeds[0][0][:n], np.stack([v[:n] for _, v in seeds])
-            (line,) = ax.plot(steps, values.mean(0), label=f"{script} {mode} ({len(seeds)} seeds)")
+            (line,) = ax.plot(steps, values.mean(0), label=f"{label} ({len(seeds)} seeds)")
             ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
         if env in levels:
             ax.axhline(levels[env], color="k", linestyle="--", label="demonstrator")
-        ax.set(title=env, xlabel="environment steps", ylabel=args.metric)
+        ax.set(title=f"{script} {env}".strip(), xlabel="environment steps", ylabel=args.metric)
         ax.legend(fontsize=7)
     if args.title:
         fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
-    print(f"wrote {args.out}: {', '.join(f'{env} ({len(lines)} lines)' for env, lines in sorted(curves.items()))}")
+    print(f"wrote {args.out}: {', '.join(f'{script} {env} ({len(lines)} lines)'.strip() for (env, script), lines in sorted(panels.items()))}")
     return 0
 
 

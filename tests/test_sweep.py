@@ -37,6 +37,13 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Point2D (2 lines)" in proc.stdout and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    plot = [sys.executable, str(ROOT / "benchmarks" / "plot.py"), str(out), "--panels", "script", "--out", str(png)]
+    proc = subprocess.run([*plot, "--metric", "eval/return"], capture_output=True, text=True, timeout=120)  # a TensorBoard tag
+    assert proc.returncode == 0, proc.stderr
+    assert "gild_td3 Point2D (2 lines)" in proc.stdout
+    proc = subprocess.run([*plot, "--metric", "cair/cos_d_il"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "has no TensorBoard tag 'cair/cos_d_il'; it has " in proc.stderr
+
 
 def test_sweep_as_a_slurm_array_whose_tasks_run_here(tmp_path):
     out = tmp_path / "s"
