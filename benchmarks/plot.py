@@ -8,7 +8,8 @@ Runs are found as <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/ (benchmarks/swee
 A metric is an eval.csv column, or, when it holds a "/", a TensorBoard tag of the same run (for
 instance cair/cos_d_il, the paper's Figure 3 quantity). CAIR's eval.csv carries the demonstrator's
 success rate; GILD's level is given with --level. `--panels script` draws one panel per script
-and task, one line per mode.
+and task, one line per mode. A Markdown table of each line's last value and mean over the curve
+(mean +- sample std over seeds) is printed as well.
 Needs matplotlib (`pip install matplotlib==3.11.2`), which the scripts themselves do not.
 """
 import argparse
@@ -88,15 +89,21 @@ def main(args):
             else:
                 panels[(env, "")][f"{script} {mode}"] = seeds
     fig, axes = plt.subplots(1, len(panels), figsize=(max(7, 5 * len(panels)), 4.2), squeeze=False)
+    print(f"| panel | line | seeds | last step | {args.metric} at the last step | mean over the curve |\n|---|---|---|---|---|---|")
     for ax, ((env, script), lines) in zip(axes[0], sorted(panels.items())):
+        title = f"{script} {env}".strip()
         for label, seeds in sorted(lines.items()):
             n = min(len(steps) for steps, _ in seeds)  # the seeds' common prefix
             steps, values = seeds[0][0][:n], np.stack([v[:n] for _, v in seeds])
+            last, curve = values[:, -1], values.mean(1)  # per seed; printed as mean +- sample std over seeds
+            sd = (lambda x: x.std(ddof=1)) if len(seeds) > 1 else (lambda x: 0.0)
+            print(f"| {title} | {label} | {len(seeds)} | {steps[-1]} | {last.mean():.4g} +- {sd(last):.2g} "
+                  f"| {curve.mean():.4g} +- {sd(curve):.2g} |")
             (line,) = ax.plot(steps, values.mean(0), label=f"{label} ({len(seeds)} seeds)")
             ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
         if env in levels:
             ax.axhline(levels[env], color="k", linestyle="--", label="demonstrator")
-        ax.set(title=f"{script} {env}".strip(), xlabel="environment steps", ylabel=args.metric)
+        ax.set(title=title, xlabel="environment steps", ylabel=args.metric)
         ax.legend(fontsize=7)
     if args.title:
         fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)

@@ -41,6 +41,8 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     proc = subprocess.run([*plot, "--metric", "eval/return"], capture_output=True, text=True, timeout=120)  # a TensorBoard tag
     assert proc.returncode == 0, proc.stderr
     assert "gild_td3 Point2D (2 lines)" in proc.stdout
+    rows = [line.split(" | ") for line in proc.stdout.splitlines() if line.startswith("| gild_td3 Point2D")]
+    assert [(r[1], r[2], r[3]) for r in rows] == [("mode-il", "2", "200"), ("mode-rl", "2", "200")]
     proc = subprocess.run([*plot, "--metric", "cair/cos_d_il"], capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "has no TensorBoard tag 'cair/cos_d_il'; it has " in proc.stderr
 
