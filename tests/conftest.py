@@ -38,10 +38,9 @@ def eval_rows(proc):
 
 
 def tb_scalars(proc, tag):
-    """The values a run logged to TensorBoard under `tag`, in step order."""
-    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    """The values a run logged to TensorBoard under `tag`, in step order (read as benchmarks/plot.py reads them)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from plot import read_tensorboard
 
     (run,) = proc.runs.glob("*/")
-    events = EventAccumulator(str(run), size_guidance={"scalars": 0})
-    events.Reload()
-    return [e.value for e in events.Scalars(tag)]
+    return read_tensorboard(run, tag)[1].tolist()
