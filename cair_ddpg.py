@@ -7,14 +7,17 @@ rescaled, written into .grad, and the optimiser steps. Every `lambda_interval` a
 (l. 16-17) lambda is set by Algorithm 2 (`optimize_lambda`), which never raises it. The critic
 trains as plain DDPG (Stable-Baselines3's: one critic, target actor and critic, Gaussian exploration).
   --il bc       L_IL = MSE between the policy's action mu(s) and the demonstrator's, on the offline
-                set of 50 demonstrator episodes.
+                set: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000 steps), labelled with
+                its noise-free actions (`--demo-episodes`).
   --il dagger   the demonstrator labels every state the learner visits; the labelled states are
-                aggregated over the run (starting from the same 50 episodes) and L_IL is the MSE on it.
+                aggregated over the run (starting from the offline set) and L_IL is the MSE on it.
   --il none     plain DDPG (lambda = 0, no IL gradient): the baseline.
 Ablations (the paper's Figures 3 and 7): `--cagrad-c 0` (CAGrad off: d = g_lambda),
 `--lambda-schedule fixed-step` (lambda -= delta every interval), `--lambda-schedule constant`.
 
 Choices where the paper is silent (CAIR's code is not public):
+  * Every network normalises its input by the offline set's mean and std, clipped to +-5 (`--normalize-obs`,
+    a deviation from Stable-Baselines3: without it BC does not copy the Fetch demonstrators).
   * Algorithm 2's K, mu_0 and eta_mu: 10, 2.0 and 0.01. With mu_0 > 1 an active constraint holds
     lambda where cos(g_lambda, g_IL) = 0 (dJ/dlambda = (rho - 1)(1 - mu) > 0 there); each call
     lowers lambda by at most K eta_lambda (1 - rho) <= 2e-3.
@@ -59,10 +62,14 @@ class Args:
     """FetchPickAndPlace-v4, FetchPush-v4, FetchSlide-v4, AdroitHandHammerSparse-v1 (or PickAndPlace, Push, Slide, Hammer)"""
     il: Literal["bc", "dagger", "none"] = "bc"
     """the imitation part: BC on the offline set, DAgger on visited states labelled by the demonstrator, or none (plain DDPG)"""
-    demo_episodes: int = 50
-    """demonstrator episodes of the offline set (paper: 50)"""
+    demo_episodes: int = 1000
+    """real demonstrator episodes in the offline set: 50,000 pairs on Fetch, 200,000 on Hammer. The paper's "50 episodes"
+    (A.2) are of "1000 steps (Fetch), 4000 steps (Adroit)", that is 20 real 50- or 200-step episodes each"""
+    normalize_obs: bool = True
+    """normalise the networks' inputs by the offline set's mean and std, clipped to +-5 (not in Stable-Baselines3, which
+    the paper builds on: without it behaviour cloning does not copy the demonstrator, docs/report.md)"""
     demo_path: Optional[str] = None
-    """an .npz of demonstrations (`states`, `actions`, flat observations) instead of rolling out the shipped demonstrator"""
+    """an .npz of demonstrations (`states`, `actions`, flat observations) instead of the shipped demonstrator's offline set"""
 
     # DDPG (Table 2; the rest Stable-Baselines3's defaults)
     total_timesteps: int = 1_000_000
@@ -160,28 +167,43 @@ def make_env(env_id):
 
 
 # ------------------------------------------------------------------------------------- networks
+class Normalize(nn.Module):
+    """The networks' first layer: (s - mean) / std, clipped to +-5, with the offline set's fixed statistics.
+    Buffers, not parameters: no gradient moves them, and a saved model carries them."""
+
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).clamp(min=1e-3))  # constant inputs stay ~0
+
+    def forward(self, s):
+        return ((s - self.mean) / self.std).clamp(-5.0, 5.0)
+
+
 class Actor(nn.Module):
     """Deterministic policy mu(s) with tanh hidden layers (Table 2); actions in [-1, 1] like the tasks'."""
 
-    def __init__(self, obs_dim, act_dim, hidden):
+    def __init__(self, obs_dim, act_dim, hidden, normalize=None):
         super().__init__()
+        self.normalize = normalize or nn.Identity()
         self.fc1 = nn.Linear(obs_dim, hidden)
         self.fc2 = nn.Linear(hidden, hidden)
         self.fc_mu = nn.Linear(hidden, act_dim)
 
     def forward(self, s):
-        return torch.tanh(self.fc_mu(torch.tanh(self.fc2(torch.tanh(self.fc1(s))))))
+        return torch.tanh(self.fc_mu(torch.tanh(self.fc2(torch.tanh(self.fc1(self.normalize(s)))))))
 
 
 class QNetwork(nn.Module):
-    def __init__(self, obs_dim, act_dim, hidden):
+    def __init__(self, obs_dim, act_dim, hidden, normalize=None):
         super().__init__()
+        self.normalize = normalize or nn.Identity()
         self.fc1 = nn.Linear(obs_dim + act_dim, hidden)
         self.fc2 = nn.Linear(hidden, hidden)
         self.fc3 = nn.Linear(hidden, 1)
 
     def forward(self, s, a):
-        return self.fc3(torch.tanh(self.fc2(torch.tanh(self.fc1(torch.cat([s, a], 1))))))
+        return self.fc3(torch.tanh(self.fc2(torch.tanh(self.fc1(torch.cat([self.normalize(s), a], 1))))))
 
 
 class ReplayBuffer:
@@ -288,7 +310,7 @@ if __name__ == "__main__":
     writer = SummaryWriter(f"runs/{run_name}")
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
     csv = open(f"runs/{run_name}/eval.csv", "w", buffering=1)
-    csv.write("global_step,success_rate,return,demonstrator_success_rate,lambda,wall_time\n")
+    csv.write("global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n")
 
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -300,9 +322,20 @@ if __name__ == "__main__":
     env = make_env(args.env)
     env.action_space.seed(args.seed)
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
-    actor = Actor(obs_dim, act_dim, args.hidden).to(device)
-    qf1, qf1_target = QNetwork(obs_dim, act_dim, args.hidden).to(device), QNetwork(obs_dim, act_dim, args.hidden).to(device)
-    actor_target = Actor(obs_dim, act_dim, args.hidden).to(device)
+    # the offline set (Alg. 1, l. 1): states the demonstrator visited, labelled with its noise-free actions
+    if args.demo_path:
+        demo_s, demo_a = demonstrators.load_demonstrations(args.demo_path)
+    else:
+        data = robotics.offline_dataset(args.env, args.demo_episodes, seed=args.seed)
+        demo_s, demo_a = data["states"], data["labels"]
+        print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(demo_s)} pairs, "
+              f"success {data['success'].mean():.2f}")
+    if demo_s.shape[1] != obs_dim or demo_a.shape[1] != act_dim:
+        raise SystemExit(f"demonstrations are {demo_s.shape[1]}-d states and {demo_a.shape[1]}-d actions; "
+                         f"{args.env} has {obs_dim} and {act_dim}")
+    normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
+    actor, actor_target = (Actor(obs_dim, act_dim, args.hidden, normalize).to(device) for _ in range(2))
+    qf1, qf1_target = (QNetwork(obs_dim, act_dim, args.hidden, normalize).to(device) for _ in range(2))
     qf1_target.load_state_dict(qf1.state_dict())
     actor_target.load_state_dict(actor.state_dict())
     q_optimizer = torch.optim.Adam(qf1.parameters(), lr=args.learning_rate)
@@ -310,25 +343,17 @@ if __name__ == "__main__":
     rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
     params = list(actor.parameters())
 
-    # the IL data D: the offline demonstrator episodes; with DAgger, every visited state is added, labelled
+    # the IL data D: the offline set; with DAgger, every visited state is added, labelled
     if args.il != "none":
-        if args.demo_path:
-            demo_s, demo_a = demonstrators.load_demonstrations(args.demo_path)
-        else:
-            data = robotics.rollout_dataset(args.env, args.demo_episodes, seed=args.seed)
-            demo_s, demo_a = data["states"], data["actions"]
-            print(f"{args.demo_episodes} demonstrator episodes, success {data['success'].mean():.2f}, {len(demo_s)} pairs")
-        if demo_s.shape[1] != obs_dim or demo_a.shape[1] != act_dim:
-            raise SystemExit(f"demonstrations are {demo_s.shape[1]}-d states and {demo_a.shape[1]}-d actions; "
-                             f"{args.env} has {obs_dim} and {act_dim}")
         capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
         il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
         il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
         n_il = len(demo_s)
-        oracle = robotics.make_demonstrator(args.env, seed=args.seed + 1) if args.il == "dagger" else None
+        oracle = robotics.make_demonstrator(args.env) if args.il == "dagger" else None  # labels: its noise-free actions
 
     lam, mu = (args.lambda_init, args.lambda_mu0) if args.il != "none" else (0.0, 0.0)
-    demo_bar = robotics.MEASURED_SUCCESS[args.env]
+    rates = robotics.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
+    demo_bar, expert_bar = rates["demonstrator"], rates["expert"]
     start_time, n_actor_updates, eval_time, learn_start = time.time(), 0, 0.0, None
     stats = torch.zeros(8)  # window sums: cos(IL,RL), cos(d,IL), cos(d,RL), cos(g_lam,IL), w*, L_RL, L_IL, count
     ep_return, ep_len = 0.0, 0
@@ -343,7 +368,7 @@ if __name__ == "__main__":
                     action = actor(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
                 action = np.clip(action + args.exploration_noise * np.random.randn(act_dim), -1, 1).astype(np.float32)
             if args.il == "dagger":  # DAgger: the demonstrator labels the visited state
-                il_s[n_il], il_a[n_il] = torch.as_tensor(obs), torch.as_tensor(oracle(obs))
+                il_s[n_il], il_a[n_il] = torch.as_tensor(obs), torch.as_tensor(oracle.clean(obs))
                 n_il += 1
             next_obs, reward, terminated, truncated, info = env.step(action)
             rb.add(obs, next_obs, action, reward, terminated)
@@ -419,8 +444,11 @@ if __name__ == "__main__":
                 writer.add_scalar("eval/success_rate", success, global_step)
                 writer.add_scalar("eval/return", ret, global_step)
                 writer.add_scalar("eval/demonstrator_success_rate", demo_bar, global_step)
-                csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{lam:.4f},{time.time() - start_time:.1f}\n")
-                print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}) return={ret:.1f} "
+                writer.add_scalar("eval/expert_success_rate", expert_bar, global_step)
+                csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{expert_bar},{lam:.4f},"
+                          f"{time.time() - start_time:.1f}\n")
+                print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}, expert {expert_bar:.2f}) "
+                      f"return={ret:.1f} "
                       f"lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time))}")
         if learn_start:
             t, step0, eval0 = learn_start

@@ -6,9 +6,10 @@ l. 10-13): g_RL and g_IL are two gradients of the policy's parameters, the CAGra
 Eq. (3) is written into their .grad; the value function trains on its own loss, as in plain PPO.
 Every `lambda_interval` policy updates (l. 16-17) lambda is set by Algorithm 2 (`optimize_lambda`).
   --il dagger   every rollout's states are labelled by the demonstrator and aggregated over the run
-                (starting from 50 demonstrator episodes); L_IL is the MSE of the policy's mean action
+                (starting from the offline set); L_IL is the MSE of the policy's mean action
                 to the labels (`--il-loss nll`: the Gaussian negative log-likelihood instead).
-  --il bc       L_IL on the offline set of 50 demonstrator episodes only.
+  --il bc       L_IL on the offline set only: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000
+                steps), labelled with its noise-free actions (`--demo-episodes`).
   --il none     plain PPO (lambda = 0).
 The paper's on-policy stabilisers ("Note on On-Policy Stability"), on by default:
   --cos-ema 0.9          Algorithm 2 reads a moving average of cos(g_IL, g_RL), not one minibatch's.
@@ -21,7 +22,8 @@ stored state is therefore one the policy acted in (nothing to mask), and a time-
 bootstraps with gamma V(final_obs) added to the reward (Fetch and Hammer only ever truncate).
 
 Choices where the paper is silent (as in cair_sac.py): K = 10, mu_0 = 2, eta_mu = 0.01; CAGrad's
-rescale d / (1 + c^2), c = 0.5. Rollouts of 4 envs x 512 steps (Stable-Baselines3's 2048 per
+rescale d / (1 + c^2), c = 0.5; inputs normalised by the offline set's mean and std
+(`--normalize-obs`). Rollouts of 4 envs x 512 steps (Stable-Baselines3's 2048 per
 rollout), the stabilisers' 0.9 and 0.1, lambda updated every 10 minibatch updates.
 """
 import os
@@ -62,10 +64,14 @@ class Args:
     """the imitation part: DAgger on rollout states labelled by the demonstrator, BC on the offline set, or none (plain PPO)"""
     il_loss: Literal["mse", "nll"] = "mse"
     """L_IL: MSE of the mean action to the labels, or the Gaussian negative log-likelihood of the labels"""
-    demo_episodes: int = 50
-    """demonstrator episodes of the offline set (paper: 50)"""
+    demo_episodes: int = 1000
+    """real demonstrator episodes in the offline set: 50,000 pairs on Fetch, 200,000 on Hammer. The paper's "50 episodes"
+    (A.2) are of "1000 steps (Fetch), 4000 steps (Adroit)", that is 20 real 50- or 200-step episodes each"""
+    normalize_obs: bool = True
+    """normalise the networks' inputs by the offline set's mean and std, clipped to +-5 (not in Stable-Baselines3, which
+    the paper builds on: without it behaviour cloning does not copy the demonstrator, docs/report.md)"""
     demo_path: Optional[str] = None
-    """an .npz of demonstrations (`states`, `actions`, flat observations) instead of rolling out the shipped demonstrator"""
+    """an .npz of demonstrations (`states`, `actions`, flat observations) instead of the shipped demonstrator's offline set"""
 
     # PPO (Table 3; the rest Stable-Baselines3's defaults)
     total_timesteps: int = 2_000_000
@@ -178,6 +184,19 @@ def make_env(env_id):
 
 
 # ------------------------------------------------------------------------------------- networks
+class Normalize(nn.Module):
+    """The networks' first layer: (s - mean) / std, clipped to +-5, with the offline set's fixed statistics.
+    Buffers, not parameters: no gradient moves them, and a saved model carries them."""
+
+    def __init__(self, mean, std):
+        super().__init__()
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).clamp(min=1e-3))  # constant inputs stay ~0
+
+    def forward(self, s):
+        return ((s - self.mean) / self.std).clamp(-5.0, 5.0)
+
+
 def layer(n_in, n_out, gain=np.sqrt(2)):
     fc = nn.Linear(n_in, n_out)
     nn.init.orthogonal_(fc.weight, gain)
@@ -188,17 +207,27 @@ def layer(n_in, n_out, gain=np.sqrt(2)):
 class Policy(nn.Module):
     """Gaussian policy with a state-independent log std (Stable-Baselines3's), tanh hidden layers."""
 
-    def __init__(self, obs_dim, act_dim, hidden):
+    def __init__(self, obs_dim, act_dim, hidden, normalize=None):
         super().__init__()
-        self.mean = nn.Sequential(layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(), layer(hidden, act_dim, 0.01))
+        self.normalize = normalize or nn.Identity()
+        self.body = nn.Sequential(layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(), layer(hidden, act_dim, 0.01))
         self.log_std = nn.Parameter(torch.zeros(act_dim))
+
+    def mean(self, s):
+        return self.body(self.normalize(s))
 
     def dist(self, s):
         return torch.distributions.Normal(self.mean(s), self.log_std.exp())
 
 
-def value_net(obs_dim, hidden):
-    return nn.Sequential(layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(), layer(hidden, 1, 1.0))
+class ValueNetwork(nn.Module):
+    def __init__(self, obs_dim, hidden, normalize=None):
+        super().__init__()
+        self.normalize = normalize or nn.Identity()
+        self.body = nn.Sequential(layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(), layer(hidden, 1, 1.0))
+
+    def forward(self, s):
+        return self.body(self.normalize(s))
 
 
 # --------------------------------------------------------------------------- CAIR: Eq. (3), Alg. 2
@@ -297,7 +326,7 @@ if __name__ == "__main__":
     writer = SummaryWriter(f"runs/{run_name}")
     writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
     csv = open(f"runs/{run_name}/eval.csv", "w", buffering=1)
-    csv.write("global_step,success_rate,return,demonstrator_success_rate,lambda,wall_time\n")
+    csv.write("global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n")
 
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -309,26 +338,30 @@ if __name__ == "__main__":
     envs = gym.vector.SyncVectorEnv([lambda: make_env(args.env) for _ in range(args.num_envs)],
                                     autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
-    policy, value = Policy(obs_dim, act_dim, args.hidden).to(device), value_net(obs_dim, args.hidden).to(device)
+    # the offline set (Alg. 1, l. 1): states the demonstrator visited, labelled with its noise-free actions
+    if args.demo_path:
+        demo_s, demo_a = demonstrators.load_demonstrations(args.demo_path)
+    else:
+        data = robotics.offline_dataset(args.env, args.demo_episodes, seed=args.seed)
+        demo_s, demo_a = data["states"], data["labels"]
+        print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(demo_s)} pairs, "
+              f"success {data['success'].mean():.2f}")
+    if demo_s.shape[1] != obs_dim or demo_a.shape[1] != act_dim:
+        raise SystemExit(f"demonstrations are {demo_s.shape[1]}-d states and {demo_a.shape[1]}-d actions; "
+                         f"{args.env} has {obs_dim} and {act_dim}")
+    normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
+    policy = Policy(obs_dim, act_dim, args.hidden, normalize).to(device)
+    value = ValueNetwork(obs_dim, args.hidden, normalize).to(device)
     params = list(policy.parameters())
     optimizer = torch.optim.Adam([{"params": params}, {"params": value.parameters()}], lr=args.learning_rate, eps=1e-5)
 
-    # the IL data D: the offline demonstrator episodes; with DAgger, every rollout's states are added, labelled
+    # the IL data D: the offline set; with DAgger, every rollout's states are added, labelled
     if args.il != "none":
-        if args.demo_path:
-            demo_s, demo_a = demonstrators.load_demonstrations(args.demo_path)
-        else:
-            data = robotics.rollout_dataset(args.env, args.demo_episodes, seed=args.seed)
-            demo_s, demo_a = data["states"], data["actions"]
-            print(f"{args.demo_episodes} demonstrator episodes, success {data['success'].mean():.2f}, {len(demo_s)} pairs")
-        if demo_s.shape[1] != obs_dim or demo_a.shape[1] != act_dim:
-            raise SystemExit(f"demonstrations are {demo_s.shape[1]}-d states and {demo_a.shape[1]}-d actions; "
-                             f"{args.env} has {obs_dim} and {act_dim}")
         capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
         il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
         il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
         n_il = n_demo = len(demo_s)
-        oracle = robotics.make_demonstrator(args.env, seed=args.seed + 1) if args.il == "dagger" else None
+        oracle = robotics.make_demonstrator(args.env) if args.il == "dagger" else None  # labels: its noise-free actions
 
     T, N, rollout = args.num_steps, args.num_envs, args.num_envs * args.num_steps
     obs_buf = torch.zeros((T, N, obs_dim), device=device)
@@ -336,7 +369,9 @@ if __name__ == "__main__":
     rew_buf, done_buf, val_buf = (torch.zeros((T, N), device=device) for _ in range(3))
 
     lam, mu = (args.lambda_init, args.lambda_mu0) if args.il != "none" else (0.0, 0.0)
-    rho_ema, demo_bar = None, robotics.MEASURED_SUCCESS[args.env]
+    rho_ema = None
+    rates = robotics.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
+    demo_bar, expert_bar = rates["demonstrator"], rates["expert"]
     start_time, global_step, n_updates, eval_time, next_eval = time.time(), 0, 0, 0.0, args.eval_freq
     ep_return, ep_len = np.zeros(N), np.zeros(N, dtype=int)
     next_obs, _ = envs.reset(seed=args.seed)
@@ -378,7 +413,7 @@ if __name__ == "__main__":
             if args.il == "dagger":  # DAgger: the demonstrator labels the rollout's states (a batch query)
                 s = obs_buf.reshape(rollout, obs_dim)
                 il_s[n_il: n_il + rollout] = s
-                il_a[n_il: n_il + rollout] = torch.as_tensor(oracle(s.cpu().numpy()), dtype=torch.float32, device=device)
+                il_a[n_il: n_il + rollout] = torch.as_tensor(oracle.clean(s.cpu().numpy()), device=device)
                 n_il += rollout
 
             adv_buf = gae(rew_buf, val_buf, done_buf, next_value, args.gamma, args.gae_lambda)
@@ -455,8 +490,11 @@ if __name__ == "__main__":
                 writer.add_scalar("eval/success_rate", success, global_step)
                 writer.add_scalar("eval/return", ret, global_step)
                 writer.add_scalar("eval/demonstrator_success_rate", demo_bar, global_step)
-                csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{lam:.4f},{time.time() - start_time:.1f}\n")
-                print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}) return={ret:.1f} "
+                writer.add_scalar("eval/expert_success_rate", expert_bar, global_step)
+                csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{expert_bar},{lam:.4f},"
+                          f"{time.time() - start_time:.1f}\n")
+                print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}, expert {expert_bar:.2f}) "
+                      f"return={ret:.1f} "
                       f"lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time - eval_time))}")
         sps = global_step / (time.time() - start_time - eval_time)
         print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "

@@ -14,7 +14,8 @@ from demonstrators import locomotion, point2d
 from demonstrators.locomotion import BehaviourPolicy, has_behaviour_policy, load_behaviour_policy  # noqa: F401
 from demonstrators.point2d import Point2DDemonstrator  # noqa: F401  (importing registers `Point2D`)
 from demonstrators.robotics import (  # noqa: F401  (Fetch and Adroit Hammer rule-based demonstrators)
-    ROBOTICS_TASKS, flatten_obs, load_transitions, make_demonstrator, measure_success, rollout_dataset, save_transitions,
+    ROBOTICS_TASKS, flatten_obs, load_transitions, make_demonstrator, measure_success, offline_dataset, rollout_dataset,
+    save_transitions,
 )
 
 

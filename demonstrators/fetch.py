@@ -1,7 +1,11 @@
 """Rule-based controllers for FetchPickAndPlace-v4, FetchPush-v4 and FetchSlide-v4.
 
 Each is a pure function of the flat observation (no memory: the phase is read off the geometry),
-vectorised over a batch, and clean (noise-free); `demonstrators.robotics` adds the sub-optimality.
+vectorised over a batch, and noise-free; `demonstrators.robotics` picks each one's flaw (a slow
+carry, a slow push, a weak strike) and adds coverage noise. PickAndPlace and Push blend their
+phases smoothly (`smoothstep` over a centimetre or two) instead of switching at a hard threshold:
+the behaviour is the same, but a network can copy a continuous controller, and behaviour cloning
+of the switching one stalled at about half its rate (demonstrators/README.md).
 
 Flat observation (28): `np.concatenate([obs["observation"], obs["desired_goal"]])`, as
 `flatten_obs` builds it:
@@ -16,8 +20,7 @@ import numpy as np
 
 OBS_DIM, ACT_DIM = 28, 4
 GAIN = 10.0  # action per metre of position error (an action of 1 moves the gripper 5 cm)
-PUSH_SPEED = 0.5
-SLIDE_GAIN = 1.5  # strike speed (action) per square-root metre to the goal
+UP = np.array([0.0, 0.0, 1.0])
 
 
 def flatten_obs(obs):
@@ -34,64 +37,72 @@ def _move(target, grip):
     return np.clip(GAIN * (target - grip), -1.0, 1.0)
 
 
-def pick_and_place(x):
-    """Above the object, descend with open fingers, close, carry to the goal (N, 28) -> (N, 4)."""
+def _cap(v, speed):
+    """Scale the rows of v down to a norm of at most `speed`."""
+    norm = np.linalg.norm(v, axis=1, keepdims=True)
+    return v * np.minimum(1.0, speed / np.maximum(norm, 1e-9))
+
+
+def smoothstep(x, lo, hi):
+    """0 below lo, 1 above hi, a C1 cubic in between: the soft version of `x > threshold`."""
+    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def pick_and_place(x, carry_speed=1.0):
+    """Above the object, descend with open fingers, close, carry to the goal at most at
+    `carry_speed` (action units; 1 is uncapped) (N, 28) -> (N, 4)."""
     grip, obj, width, goal = _split(x)
     rel = obj - grip
-    d_xy = np.linalg.norm(rel[:, :2], axis=1)
-    d = np.linalg.norm(rel, axis=1)
-    # Held: the object sits between the fingers and they are closed onto it (5 cm cube).
-    held = (d < 0.02) & (width < 0.06)
-    at_object = d < 0.012
-    above = d_xy < 0.012
-    target = obj + np.array([0.0, 0.0, 0.06])  # hover above the object
-    target = np.where(above[:, None], obj, target)  # then descend onto it
-    target = np.where(held[:, None], goal, target)  # carry
+    d_xy, d = np.linalg.norm(rel[:, :2], axis=1), np.linalg.norm(rel, axis=1)
+    # Held: the object sits between the fingers (within 1.5-2.5 cm) and they are closed onto it (5 cm cube).
+    held = (1 - smoothstep(d, 0.015, 0.025)) * (1 - smoothstep(width, 0.055, 0.065))
+    above = 1 - smoothstep(d_xy, 0.008, 0.02)  # over the object: descend onto it, else hover 6 cm above
+    reach = _move(obj + 0.06 * (1 - above)[:, None] * UP, grip)
+    carry = _cap(_move(goal, grip), carry_speed)
     a = np.zeros((len(x), 4))
-    a[:, :3] = _move(target, grip)
-    a[:, 3] = np.where(held | at_object, -1.0, 1.0)
+    a[:, :3] = (1 - held)[:, None] * reach + held[:, None] * carry
+    close = np.maximum(held, 1 - smoothstep(d, 0.008, 0.016))  # close the fingers once at the object
+    a[:, 3] = 1 - 2 * close
     return a
 
 
-def push(x):
-    """Lift, go behind the block opposite the goal, descend, push it to the goal (N, 28) -> (N, 4)."""
+def push(x, push_speed=0.5):
+    """Lift, go behind the block opposite the goal, descend, push it to the goal at most at
+    `push_speed` (action units) (N, 28) -> (N, 4)."""
     grip, obj, _, goal = _split(x)
     to_goal = goal[:, :2] - obj[:, :2]
-    u = to_goal / np.maximum(np.linalg.norm(to_goal, axis=1, keepdims=True), 1e-6)
+    dist = np.linalg.norm(to_goal, axis=1)
+    u = to_goal / np.maximum(dist, 1e-6)[:, None]
+    perp = np.stack([-u[:, 1], u[:, 0]], axis=1)
     rel = grip[:, :2] - obj[:, :2]
-    along = np.sum(rel * u, axis=1)  # < 0: behind the block
-    across = rel[:, 0] * -u[:, 1] + rel[:, 1] * u[:, 0]
-    low = grip[:, 2] < obj[:, 2] + 0.008
-    behind_xy = obj[:, :2] - 0.05 * u
-    at_behind = np.linalg.norm(grip[:, :2] - behind_xy, axis=1) < 0.01
-    # Pushing: low, behind the block and on the line through it toward the goal.
-    pushing = low & (along < -0.02) & (along > -0.08) & (np.abs(across) < 0.015)
-    high_z = obj[:, 2] + 0.08
-    target = np.empty_like(grip)
-    target[:, :2] = behind_xy
-    target[:, 2] = np.where(at_behind, obj[:, 2] - 0.01, high_z)  # descend once behind
-    # Stay high while travelling: lift first if low and not yet behind.
-    travelling = ~at_behind & ~pushing
-    lift = travelling & (grip[:, 2] < high_z - 0.02)
-    target[:, :2] = np.where(lift[:, None], grip[:, :2], target[:, :2])
-    # Push: move the gripper by the block's remaining offset, keeping on the line.
-    push_xy = grip[:, :2] + to_goal - across[:, None] * np.stack([-u[:, 1], u[:, 0]], axis=1)
-    target[:, :2] = np.where(pushing[:, None], push_xy, target[:, :2])
-    target[:, 2] = np.where(pushing, obj[:, 2] - 0.01, target[:, 2])
+    along, across = np.sum(rel * u, axis=1), np.sum(rel * perp, axis=1)  # along < 0: behind the block
+    behind = obj[:, :2] - 0.05 * u
+    height = grip[:, 2] - obj[:, 2]
+    near = 1 - smoothstep(np.linalg.norm(grip[:, :2] - behind, axis=1), 0.01, 0.03)  # at the spot behind the block
+    up = smoothstep(height, 0.0, 0.04)
+    low = 1 - smoothstep(height, 0.005, 0.02)
+    # Pushing: low, behind the block (2-9 cm) and on the line through it toward the goal (within 1-2 cm).
+    behind_block = smoothstep(along, -0.09, -0.07) * (1 - smoothstep(along, -0.03, -0.02))
+    pushing = behind_block * (1 - smoothstep(np.abs(across), 0.01, 0.02)) * low
+    # Travel to the spot behind the block, high; a low gripper away from the spot lifts before it moves
+    # (approaching the block sideways knocks it over).
+    travel = _move(behind, grip[:, :2]) * np.maximum(up, near)[:, None]
+    # Push along the line, correcting sideways, slowing to a stop at the goal.
+    shove = _cap(np.minimum(push_speed, GAIN * dist)[:, None] * u - GAIN * across[:, None] * perp, push_speed)
     a = np.zeros((len(x), 4))
-    a[:, :3] = _move(target, grip)
-    # Push gently: a flung block overshoots or tips over.
-    speed = np.linalg.norm(a[:, :2], axis=1, keepdims=True)
-    a[:, :2] = np.where(pushing[:, None], a[:, :2] * np.minimum(1.0, PUSH_SPEED / np.maximum(speed, 1e-9)), a[:, :2])
-    a[:, :3] = np.where((np.linalg.norm(to_goal, axis=1) < 0.015)[:, None], 0.0, a[:, :3])  # there: hold still
+    a[:, :2] = (1 - pushing)[:, None] * travel + pushing[:, None] * shove
+    z_target = obj[:, 2] - 0.01 + 0.08 * (1 - np.maximum(near, pushing))  # descend at the spot, else 8 cm up
+    a[:, 2] = np.clip(GAIN * (z_target - grip[:, 2]), -1.0, 1.0)
     a[:, 3] = -1.0
     return a
 
 
-def slide(x, strike_gain=None):
+def slide(x, strike_gain=1.5):
     """Wait for the puck to stop, go behind it away from the goal, press down, strike toward the
-    goal with a speed growing as the square root of the distance (N, 28) -> (N, 4)."""
-    k = SLIDE_GAIN if strike_gain is None else strike_gain
+    goal at `strike_gain` times the square root of the distance (action units; friction stops
+    the puck in a distance that grows as the speed squared) (N, 28) -> (N, 4)."""
+    k = strike_gain
     x64 = np.asarray(x, dtype=np.float64)
     grip, obj, _, goal = _split(x)
     obj_vel = x64[:, 14:16] + x64[:, 20:22]  # per-step displacement of the puck

@@ -1,21 +1,33 @@
-"""Sub-optimal rule-based demonstrators for the CAIR tasks (Fetch and Adroit Hammer).
+"""Sub-optimal rule-based demonstrators for the CAIR tasks (Fetch and Adroit Hammer), their experts,
+and the offline demonstration set.
 
     policy = make_demonstrator("FetchPush-v4", seed=0)   # callable: (N, obs_dim) -> (N, act_dim)
     actions = policy(flatten_obs(obs))                     # a single observation works too
-    data = rollout_dataset("FetchPush-v4", 50, seed=0)     # the offline set (BC)
+    policy.clean(x)                                        # the noise-free (flawed) controller: the labels
+    expert = make_demonstrator("FetchPush-v4", expert=True)  # the same controller without its flaw
+    data = offline_dataset("FetchPush-v4", 1000, seed=0)   # the offline set (BC), cached on disk
     measure_success("FetchPush-v4", 200, seed=0)           # the documented success rate
 
-Each demonstrator is a clean controller, a pure function of the observation (`fetch.py`,
-`hammer.py`), made sub-optimal by noise drawn from its own `np.random.Generator(seed)`: Gaussian
-action noise of std `noise`, then with probability `random_share` per state a uniform random
-action, clipped to [-1, 1]. Same seed and same queries: same actions. `SUBOPTIMALITY` holds the
-shipped settings; `noise=0, random_share=0` gives the clean controller.
+Each demonstrator is a controller that is a pure function of the observation (`fetch.py`,
+`hammer.py`) with a systematic flaw that behaviour cloning copies (`FLAWS`): it carries the
+object slowly (PickAndPlace), pushes slowly (Push), strikes the puck too weakly (Slide), follows
+through too little when it strikes the nail (Hammer). `EXPERTS` holds the same controllers
+without the flaw. While it acts, Gaussian action noise (std `NOISE`, from its own
+`np.random.Generator(seed)`) widens the states it visits; the noise barely changes its success
+rate (demonstrators/README.md). The offline set labels every visited state with the noise-free
+action (`clean`), and so do DAgger's queries: the learner imitates the flaw, not the noise.
 
 Flat observations: Fetch `np.concatenate([obs["observation"], obs["desired_goal"]])` (28, see
 `fetch.py`, built by `flatten_obs`); AdroitHandHammerSparse-v1 the 46-d observation as is (see
 `hammer.py`). Success: Fetch info["is_success"] at the last of the 50 steps; Hammer
 info["success"] (nail driven) at more than 25 of the 200 steps.
 """
+import functools
+import hashlib
+import os
+import pathlib
+import tempfile
+
 import gymnasium as gym
 import numpy as np
 
@@ -27,16 +39,30 @@ EPISODE_STEPS = {"FetchPickAndPlace-v4": 50, "FetchPush-v4": 50, "FetchSlide-v4"
 OBS_DIM = {"FetchPickAndPlace-v4": 28, "FetchPush-v4": 28, "FetchSlide-v4": 28, HAMMER: 46}
 ACT_DIM = {"FetchPickAndPlace-v4": 4, "FetchPush-v4": 4, "FetchSlide-v4": 4, HAMMER: 26}
 HAMMER_SUCCESS_STEPS = 25  # an episode counts as a success when the nail is in for more steps than this
-# The shipped sub-optimality (measured success rates: demonstrators/README.md).
-SUBOPTIMALITY = {
-    "FetchPickAndPlace-v4": dict(noise=0.1, random_share=0.1),
-    "FetchPush-v4": dict(noise=0.1, random_share=0.1),
-    "FetchSlide-v4": dict(noise=0.05, random_share=0.05),  # the clean controller is already weak
-    HAMMER: dict(noise=0.1, random_share=0.2),  # the clean, tuned controller drives every nail
+CONTROLLERS = dict(fetch.CONTROLLERS, **{HAMMER: lambda x, **p: hammer.controller(x, dict(hammer.PARAMS, **p))})
+# The demonstrators' flaw, as settings of their controller, and the experts (the flaw removed).
+FLAWS = {
+    "FetchPickAndPlace-v4": dict(carry_speed=0.15),  # carries the object at 0.75 cm a step
+    "FetchPush-v4": dict(push_speed=0.15),  # pushes the block at 0.75 cm a step
+    "FetchSlide-v4": dict(strike_gain=0.85),  # strikes too weakly: the puck stops short
+    HAMMER: dict(through=0.01),  # a weak strike: it drives the hammer only 1 cm past the nail head
 }
-# Their success rates, 200 episodes (seeds 0-199, demonstrator seed 0): the bar a learner must beat.
-MEASURED_SUCCESS = {"FetchPickAndPlace-v4": 0.625, "FetchPush-v4": 0.455, "FetchSlide-v4": 0.165, HAMMER: 0.405}
-_CLEAN = dict(fetch.CONTROLLERS, **{HAMMER: hammer.controller})
+EXPERTS = {
+    "FetchPickAndPlace-v4": dict(carry_speed=1.0),
+    "FetchPush-v4": dict(push_speed=0.5),
+    "FetchSlide-v4": dict(strike_gain=1.5),
+    HAMMER: dict(through=hammer.PARAMS["through"]),
+}
+# Acting noise, for coverage: small enough that the noise-free controller scores the same (Hammer's more would help it).
+NOISE = {"FetchPickAndPlace-v4": 0.1, "FetchPush-v4": 0.1, "FetchSlide-v4": 0.05, HAMMER: 0.05}
+# Success rates over 200 episodes (seeds 0-199, demonstrator seed 0; demonstrators/README.md): the
+# demonstrator's is the bar a learner must beat, the expert's what is possible above it.
+MEASURED_SUCCESS = {
+    "FetchPickAndPlace-v4": {"demonstrator": 0.395, "expert": 1.0},
+    "FetchPush-v4": {"demonstrator": 0.395, "expert": 0.825},
+    "FetchSlide-v4": {"demonstrator": 0.105, "expert": 0.375},
+    HAMMER: {"demonstrator": 0.415, "expert": 1.0},
+}
 
 
 def _check(env_id):
@@ -61,41 +87,44 @@ def flatten_obs(obs):
 
 
 class Demonstrator:
-    """A clean controller plus seeded sub-optimality; call it on flat observations (N, obs_dim)
-    or (obs_dim,) to get float32 actions (N, act_dim) or (act_dim,) in [-1, 1]."""
+    """A task's controller (with its flaw, or as the expert) plus seeded acting noise; call it on
+    flat observations (N, obs_dim) or (obs_dim,) to get float32 actions (N, act_dim) or (act_dim,)
+    in [-1, 1]. `clean` is the same without the noise."""
 
-    def __init__(self, env_id, seed=0, noise=None, random_share=None):
+    def __init__(self, env_id, seed=0, expert=False, noise=None, random_share=0.0):
         _check(env_id)
-        self.env_id, self.obs_dim, self.act_dim = env_id, OBS_DIM[env_id], ACT_DIM[env_id]
-        self.noise = SUBOPTIMALITY[env_id]["noise"] if noise is None else float(noise)
-        self.random_share = SUBOPTIMALITY[env_id]["random_share"] if random_share is None else float(random_share)
+        self.env_id, self.obs_dim, self.act_dim, self.expert = env_id, OBS_DIM[env_id], ACT_DIM[env_id], expert
+        self.noise = (0.0 if expert else NOISE[env_id]) if noise is None else float(noise)
+        self.random_share = float(random_share)  # share of uniformly random actions (a test's broken demonstrator)
         self.rng = np.random.default_rng(seed)
-        self._clean = _CLEAN[env_id]
+        self._controller = functools.partial(CONTROLLERS[env_id], **(EXPERTS if expert else FLAWS)[env_id])
 
     def clean(self, obs):
-        """The noise-free controller's actions (N, obs_dim) -> (N, act_dim)."""
+        """The noise-free controller's actions: (N, obs_dim) -> (N, act_dim), or (obs_dim,) -> (act_dim,)."""
         x = np.asarray(obs, dtype=np.float64)
+        single = x.ndim == 1
+        x = x[None] if single else x
         if x.ndim != 2 or x.shape[1] != self.obs_dim:
             raise ValueError(f"{self.env_id}: expected observations of shape (N, {self.obs_dim}), got {x.shape}")
-        return np.clip(self._clean(x), -1.0, 1.0).astype(np.float32)
+        a = np.clip(self._controller(x), -1.0, 1.0).astype(np.float32)
+        return a[0] if single else a
 
     def __call__(self, obs):
         x = np.asarray(obs, dtype=np.float64)
         single = x.ndim == 1
         a = self.clean(x[None] if single else x).astype(np.float64)
-        n = len(a)
         if self.noise > 0:
             a = a + self.noise * self.rng.standard_normal(a.shape)
         if self.random_share > 0:
-            swap = self.rng.random(n) < self.random_share
+            swap = self.rng.random(len(a)) < self.random_share
             a = np.where(swap[:, None], self.rng.uniform(-1.0, 1.0, a.shape), a)
         a = np.clip(a, -1.0, 1.0).astype(np.float32)
         return a[0] if single else a
 
 
-def make_demonstrator(env_id, seed=0, noise=None, random_share=None):
-    """The task's sub-optimal demonstrator (`SUBOPTIMALITY` unless overridden), seeded."""
-    return Demonstrator(env_id, seed=seed, noise=noise, random_share=random_share)
+def make_demonstrator(env_id, seed=0, expert=False, noise=None, random_share=0.0):
+    """The task's demonstrator (with its flaw, acting with `NOISE`), or its expert (no flaw, no noise); seeded."""
+    return Demonstrator(env_id, seed=seed, expert=expert, noise=noise, random_share=random_share)
 
 
 def episode_success(env_id, infos):
@@ -108,7 +137,8 @@ def episode_success(env_id, infos):
 def rollout_dataset(env_id, n_episodes=50, seed=0, demonstrator=None):
     """Roll a demonstrator out for `n_episodes` (episode i resets with seed + i; the demonstrator,
     unless given, is make_demonstrator(env_id, seed)). Returns a dict of arrays:
-        states (T, obs_dim), actions (T, act_dim), rewards (T,), next_states (T, obs_dim),
+        states (T, obs_dim), actions (T, act_dim) the action taken, labels (T, act_dim) the
+        demonstrator's noise-free action (what imitation copies), rewards (T,), next_states (T, obs_dim),
         dones (T,) terminated (always False here: these tasks never terminate),
         timeouts (T,) True at each episode's last step, episode_starts (T,) True at its first,
         success (n_episodes,) bool, by the task's standard metric.
@@ -133,14 +163,72 @@ def rollout_dataset(env_id, n_episodes=50, seed=0, demonstrator=None):
     env.close()
     data = {k: np.asarray(v, dtype=np.float32 if k in ("states", "actions", "rewards", "next_states") else bool)
             for k, v in cols.items()}
+    data["labels"] = pi.clean(data["states"]) if hasattr(pi, "clean") else data["actions"]
     data["success"] = np.asarray(success, dtype=bool)
     return data
 
 
 def measure_success(env_id, n_episodes=200, seed=0, **demonstrator_kwargs):
-    """Success rate of the demonstrator over `n_episodes` (seeds seed .. seed + n - 1)."""
+    """Success rate of the demonstrator (or, with expert=True, its expert) over `n_episodes` (seeds seed .. seed + n - 1)."""
     pi = make_demonstrator(env_id, seed=seed, **demonstrator_kwargs)
     return float(rollout_dataset(env_id, n_episodes, seed, demonstrator=pi)["success"].mean())
+
+
+# ------------------------------------------------------------------------- the offline set, cached
+CACHE_ENV = "DEMONSTRATORS_CACHE"
+_SOURCES = ("robotics.py", "fetch.py", "hammer.py", "hammer_params.json")  # what decides the demonstrators' actions
+
+
+def cache_dir():
+    """Where offline sets are cached: $DEMONSTRATORS_CACHE, else $XDG_CACHE_HOME/cair-demonstrations
+    (~/.cache/cair-demonstrations). Delete the folder to clear it."""
+    if os.environ.get(CACHE_ENV):
+        return pathlib.Path(os.environ[CACHE_ENV])
+    return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "cair-demonstrations"
+
+
+def demonstrator_version():
+    """A fingerprint of everything that decides the demonstrators' actions and the simulation: the
+    controllers' source, the tuned Hammer constants, and the mujoco and gymnasium-robotics versions.
+    Any edit gives a new fingerprint, so a cached set made by an older demonstrator is never used."""
+    import importlib.metadata as md
+
+    h = hashlib.sha256()
+    for name in _SOURCES:
+        h.update((pathlib.Path(__file__).parent / name).read_bytes())
+    for package in ("mujoco", "gymnasium-robotics", "gymnasium"):
+        h.update(f"{package}=={md.version(package)}".encode())
+    return h.hexdigest()[:16]
+
+
+def offline_dataset(env_id, n_episodes, seed=0, log=print):
+    """rollout_dataset(env_id, n_episodes, seed), cached in `cache_dir()` under the task, size, seed and
+    `demonstrator_version()`. A cache file that cannot be read, or whose contents do not match its key,
+    is rebuilt, never used. Written atomically (a crash mid-write leaves no half file)."""
+    _check(env_id)
+    key = dict(env_id=env_id, n_episodes=int(n_episodes), seed=int(seed), version=demonstrator_version())
+    path = cache_dir() / f"{env_id}__{n_episodes}ep__seed{seed}__{key['version']}.npz"
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                data = {k: f[k] for k in f.files}
+            meta = {k: data.pop(k).item() for k in ("env_id", "n_episodes", "seed", "version")}
+            if meta != key or len(data["states"]) != n_episodes * EPISODE_STEPS[env_id] or len(data["success"]) != n_episodes:
+                raise ValueError(f"made for {meta}")
+            return data
+        except Exception as e:  # unreadable, truncated or for another key: rebuild
+            log(f"rebuilding the cached offline set {path} ({type(e).__name__}: {e})")
+    data = rollout_dataset(env_id, n_episodes, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **data, **{k: np.asarray(v) for k, v in key.items()})
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return data
 
 
 # Bring your own transitions: the demonstration .npz (`states`, `actions`, readable by

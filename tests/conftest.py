@@ -12,14 +12,15 @@ sys.path.insert(0, str(ROOT))
 
 @pytest.fixture
 def run_script(tmp_path):
-    """Run a top-level script in a scratch folder (its runs/ land there); returns the CompletedProcess."""
+    """Run a top-level script in a scratch folder (its runs/ land there, the offline sets' cache beside them);
+    returns the CompletedProcess."""
 
     calls = iter(range(10**6))
 
     def run(script, *args, check=True):
         cwd = tmp_path / f"call{next(calls)}"
         cwd.mkdir()
-        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT), DEMONSTRATORS_CACHE=str(tmp_path / "cache"))
         proc = subprocess.run([sys.executable, str(ROOT / script), *args], cwd=cwd, env=env,
                               capture_output=True, text=True, timeout=600)
         if check and proc.returncode != 0:

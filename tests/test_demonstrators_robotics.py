@@ -1,4 +1,4 @@
-"""The rule-based Fetch and Adroit Hammer demonstrators, their data sets and the transitions format."""
+"""The rule-based Fetch and Adroit Hammer demonstrators, their experts, the cached offline set and the transitions format."""
 import numpy as np
 import pytest
 
@@ -47,8 +47,11 @@ def test_same_seed_same_actions_other_seed_other_noise(env_id):
     assert np.array_equal(a1[0], a1[1])
     assert np.array_equal(seq_i[0], a1[0])
     assert not np.array_equal(np.stack(seq_i), np.stack(seq_j))
-    clean = robotics.make_demonstrator(env_id, seed=3, noise=0, random_share=0)
-    assert np.array_equal(clean(x), clean.clean(x))
+    noise_free = robotics.make_demonstrator(env_id, seed=3, noise=0)
+    assert np.array_equal(noise_free(x), pi.clean(x))
+    assert np.array_equal(pi.clean(x[0]), pi.clean(x)[0])  # a single observation works too
+    expert, episode = robotics.make_demonstrator(env_id, expert=True), robotics.rollout_dataset(env_id, 1, seed=0)["states"]
+    assert expert.noise == 0 and not np.allclose(expert.clean(episode), pi.clean(episode))  # the flaw is in the controller
 
 
 def test_flatten_obs_single_and_batched():
@@ -70,6 +73,9 @@ def test_rollout_dataset_shapes_boundaries_and_determinism(env_id, episodes):
     assert d["rewards"].shape == d["dones"].shape == d["timeouts"].shape == d["episode_starts"].shape == (T,)
     assert d["success"].shape == (episodes,) and d["success"].dtype == bool
     assert np.all(np.abs(d["actions"]) <= 1)
+    # Labels: the noise-free action at each visited state; the actions taken carry the acting noise.
+    assert np.array_equal(d["labels"], robotics.make_demonstrator(env_id).clean(d["states"]))
+    assert not np.allclose(d["labels"], d["actions"])
     assert not d["dones"].any()  # these tasks never terminate
     assert np.array_equal(np.flatnonzero(d["episode_starts"]), np.arange(0, T, L))
     assert np.array_equal(np.flatnonzero(d["timeouts"]), np.arange(L - 1, T, L))
@@ -117,29 +123,89 @@ def test_unknown_task_is_refused():
 
 
 # Success over episodes with seeds 0-49 (demonstrator seed 0). The documented rates (README) are
-# over 200 episodes: PickAndPlace 0.625, Push 0.455, Slide 0.165, Hammer 0.405. With 50 episodes
-# the binomial std is at most sqrt(0.25 / 50) = 0.07, so each band is the 200-episode rate +- 0.2
-# (about 3 std; the seeds are fixed, so the test is deterministic on one machine and the margin
-# absorbs simulator and platform drift). A broken demonstrator falls out of it: the clean
-# controller (PickAndPlace 1.0, Hammer 1.0: not sub-optimal) lands above, a random policy below.
+# over 200 episodes. With 50 episodes the binomial std is at most sqrt(0.25 / 50) = 0.07, so each
+# band is about the 200-episode rate +- 0.2 (3 std; the seeds are fixed, so the test is
+# deterministic on one machine and the margin absorbs simulator and platform drift).
 BANDS = {
-    "FetchPickAndPlace-v4": (0.42, 0.82),
-    "FetchPush-v4": (0.25, 0.66),
-    "FetchSlide-v4": (0.03, 0.37),
-    robotics.HAMMER: (0.20, 0.60),
+    "FetchPickAndPlace-v4": (0.2, 0.6),
+    "FetchPush-v4": (0.2, 0.6),
+    "FetchSlide-v4": (0.02, 0.3),
+    robotics.HAMMER: (0.3, 0.75),
 }
 BAND_EPISODES = 50
 
 
 @pytest.mark.parametrize("env_id", TASKS)
-def test_success_rate_inside_its_band(env_id):
+def test_demonstrator_in_its_band_its_flaw_not_its_noise_and_the_expert_above(env_id):
     lo, hi = BANDS[env_id]
     rate = robotics.measure_success(env_id, BAND_EPISODES, seed=0)
     assert lo <= rate <= hi, f"{env_id}: success {rate:.2f} over {BAND_EPISODES} episodes, band [{lo}, {hi}]"
+    # The flaw, not the acting noise, makes it sub-optimal: noise-free, it scores the same on the same
+    # episodes (within about 2 std of the difference), so imitation's ceiling is the demonstrator.
+    noise_free = robotics.measure_success(env_id, BAND_EPISODES, seed=0, noise=0)
+    assert abs(noise_free - rate) <= 0.12, f"{env_id}: noise-free {noise_free:.2f}, with noise {rate:.2f}"
+    # The expert (the flaw removed) leaves room above (documented: at least 0.25 over 200 episodes).
+    expert = robotics.measure_success(env_id, BAND_EPISODES, seed=0, expert=True)
+    assert expert >= rate + 0.2 and expert > hi, f"{env_id}: expert {expert:.2f}, demonstrator {rate:.2f}"
 
 
 @pytest.mark.parametrize("env_id", ["FetchPickAndPlace-v4", robotics.HAMMER])
 def test_the_band_test_can_fail(env_id):
     lo, hi = BANDS[env_id]
     assert robotics.measure_success(env_id, 20, seed=0, noise=0, random_share=1.0) < lo  # random actions
-    assert robotics.measure_success(env_id, 20, seed=0, noise=0, random_share=0) > hi  # the clean controller
+    assert robotics.measure_success(env_id, 20, seed=0, noise=0.5) < lo  # acting noise that breaks the demonstrator
+
+
+# ------------------------------------------------------------------------------------ the offline set's cache
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(robotics.CACHE_ENV, str(tmp_path / "cache"))
+    calls = []
+    rollout = robotics.rollout_dataset
+    monkeypatch.setattr(robotics, "rollout_dataset", lambda *a, **k: calls.append(a) or rollout(*a, **k))
+    return tmp_path / "cache", calls
+
+
+def test_offline_set_is_cached_and_read_back(cache):
+    folder, calls = cache
+    first = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=pytest.fail)
+    (path,) = folder.glob("*.npz")
+    assert path.name == f"FetchPush-v4__2ep__seed5__{robotics.demonstrator_version()}.npz"
+    again = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=pytest.fail)
+    assert len(calls) == 1  # the second call read the file
+    assert set(again) == set(first) == {"states", "actions", "labels", "rewards", "next_states", "dones", "timeouts",
+                                        "episode_starts", "success"}
+    for k in first:
+        assert np.array_equal(first[k], again[k]), k
+    robotics.offline_dataset("FetchPush-v4", 2, seed=6)  # another key: another file
+    assert len(calls) == 2 and len(list(folder.glob("*.npz"))) == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other key"])
+def test_a_stale_or_unreadable_cache_is_rebuilt(cache, damage):
+    folder, calls = cache
+    good = robotics.offline_dataset("FetchPush-v4", 2, seed=5)
+    (path,) = folder.glob("*.npz")
+    if damage == "garbage":
+        path.write_bytes(b"not an npz")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    else:  # a file under this key that holds another set (say, from an older demonstrator)
+        other = robotics.rollout_dataset("FetchPush-v4", 2, seed=6)
+        np.savez(path, **other, env_id="FetchPush-v4", n_episodes=2, seed=6, version="older")
+    messages = []
+    back = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=messages.append)
+    assert len(calls) == (3 if damage == "other key" else 2)  # rolled out again
+    assert len(messages) == 1 and "rebuilding" in messages[0]
+    for k in good:
+        assert np.array_equal(back[k], good[k]), k
+    robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=pytest.fail)  # and the rebuilt file is good
+    assert not list(folder.glob("*.tmp*"))
+
+
+def test_a_new_demonstrator_version_is_a_new_key(cache, monkeypatch):
+    folder, calls = cache
+    robotics.offline_dataset("FetchPush-v4", 2, seed=5)
+    monkeypatch.setattr(robotics, "demonstrator_version", lambda: "0" * 16)
+    robotics.offline_dataset("FetchPush-v4", 2, seed=5)
+    assert len(calls) == 2 and len(list(folder.glob("*.npz"))) == 2
