@@ -448,8 +448,7 @@ if __name__ == "__main__":
                 csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{expert_bar},{lam:.4f},"
                           f"{time.time() - start_time:.1f}\n")
                 print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}, expert {expert_bar:.2f}) "
-                      f"return={ret:.1f} "
-                      f"lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time))}")
+                      f"return={ret:.1f} lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time))}")
         if learn_start:
             t, step0, eval0 = learn_start
             sps = (global_step - step0) / (time.time() - t - (eval_time - eval0))

@@ -210,7 +210,8 @@ class Policy(nn.Module):
     def __init__(self, obs_dim, act_dim, hidden, normalize=None):
         super().__init__()
         self.normalize = normalize or nn.Identity()
-        self.body = nn.Sequential(layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(), layer(hidden, act_dim, 0.01))
+        self.body = nn.Sequential(layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(),
+                                  layer(hidden, act_dim, 0.01))
         self.log_std = nn.Parameter(torch.zeros(act_dim))
 
     def mean(self, s):
@@ -494,8 +495,7 @@ if __name__ == "__main__":
                 csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{expert_bar},{lam:.4f},"
                           f"{time.time() - start_time:.1f}\n")
                 print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}, expert {expert_bar:.2f}) "
-                      f"return={ret:.1f} "
-                      f"lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time - eval_time))}")
+                      f"return={ret:.1f} lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time - eval_time))}")
         sps = global_step / (time.time() - start_time - eval_time)
         print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "
               f"(evaluation excluded); {n_updates} policy updates; lambda {lam:.4f}")

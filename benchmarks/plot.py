@@ -49,8 +49,9 @@ def read_tensorboard(run, tag):
 
 
 def read_runs(sweeps, metric):
-    """{env: {(script, mode): [(steps, values) per seed]}} and {env: demonstrator level from the files}."""
-    curves, levels = collections.defaultdict(lambda: collections.defaultdict(list)), {}
+    """{env: {(script, mode): [(steps, values) per seed]}}, and from the files {env: the demonstrator's level} and
+    {env: the expert's level} (CAIR's eval.csv has both; a success-rate plot draws them)."""
+    curves, levels, experts = collections.defaultdict(lambda: collections.defaultdict(list)), {}, {}
     for sweep in sweeps:
         for path in sorted(pathlib.Path(sweep).glob("*/*/*/seed*/runs/*/eval.csv")):
             script, env, mode = path.parts[-7:-4]
@@ -59,6 +60,8 @@ def read_runs(sweeps, metric):
                 continue
             if "demonstrator_success_rate" in rows[0] and metric == "success_rate":
                 levels[env] = float(rows[0]["demonstrator_success_rate"])
+                if "expert_success_rate" in rows[0]:
+                    experts[env] = float(rows[0]["expert_success_rate"])
             if "/" in metric:
                 curves[env][(script, mode)].append(read_tensorboard(path.parent, metric))
                 continue
@@ -66,7 +69,7 @@ def read_runs(sweeps, metric):
                 raise SystemExit(f"{path} has no column {metric!r}; it has {', '.join(rows[0])}")
             curves[env][(script, mode)].append((np.array([int(r["global_step"]) for r in rows]),
                                                 np.array([float(r[metric]) for r in rows])))
-    return curves, levels
+    return curves, levels, experts
 
 
 def main(args):
@@ -75,7 +78,7 @@ def main(args):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    curves, levels = read_runs(args.sweeps, args.metric)
+    curves, levels, experts = read_runs(args.sweeps, args.metric)
     if not curves:
         raise SystemExit(f"no eval.csv under {', '.join(args.sweeps)} (expected <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv)")
     for item in args.level:
@@ -103,6 +106,8 @@ def main(args):
             ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
         if env in levels:
             ax.axhline(levels[env], color="k", linestyle="--", label="demonstrator")
+        if env in experts:
+            ax.axhline(experts[env], color="k", linestyle=":", label="expert")
         ax.set(title=title, xlabel="environment steps", ylabel=args.metric)
         ax.legend(fontsize=7)
     if args.title:
