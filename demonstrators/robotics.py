@@ -53,7 +53,7 @@ EXPERTS = {
     "FetchSlide-v4": dict(strike_gain=1.5),
     HAMMER: dict(through=hammer.PARAMS["through"]),
 }
-# Acting noise, for coverage: small enough that the noise-free controller scores the same (Hammer's more would help it).
+# Acting noise, for coverage: small enough that the noise-free controller scores the same (more would help Hammer's).
 NOISE = {"FetchPickAndPlace-v4": 0.1, "FetchPush-v4": 0.1, "FetchSlide-v4": 0.05, HAMMER: 0.05}
 # Success rates over 200 episodes (seeds 0-199, demonstrator seed 0; demonstrators/README.md): the
 # demonstrator's is the bar a learner must beat, the expert's what is possible above it.
@@ -213,14 +213,19 @@ def offline_dataset(env_id, n_episodes, seed=0, log=print):
             with np.load(path, allow_pickle=False) as f:
                 data = {k: f[k] for k in f.files}
             meta = {k: data.pop(k).item() for k in ("env_id", "n_episodes", "seed", "version")}
-            if meta != key or len(data["states"]) != n_episodes * EPISODE_STEPS[env_id] or len(data["success"]) != n_episodes:
+            rows = n_episodes * EPISODE_STEPS[env_id]
+            if meta != key or len(data["states"]) != rows or len(data["labels"]) != rows or len(data["success"]) != n_episodes:
                 raise ValueError(f"made for {meta}")
             return data
         except Exception as e:  # unreadable, truncated or for another key: rebuild
             log(f"rebuilding the cached offline set {path} ({type(e).__name__}: {e})")
     data = rollout_dataset(env_id, n_episodes, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+    except OSError as e:  # the run goes on without the cache
+        log(f"cannot cache the offline set in {path.parent} ({e}); set {CACHE_ENV} to a writable folder")
+        return data
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **data, **{k: np.asarray(v) for k, v in key.items()})

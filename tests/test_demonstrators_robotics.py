@@ -209,3 +209,13 @@ def test_a_new_demonstrator_version_is_a_new_key(cache, monkeypatch):
     monkeypatch.setattr(robotics, "demonstrator_version", lambda: "0" * 16)
     robotics.offline_dataset("FetchPush-v4", 2, seed=5)
     assert len(calls) == 2 and len(list(folder.glob("*.npz"))) == 2
+
+
+def test_an_unwritable_cache_folder_is_said_in_one_line_and_the_set_still_returned(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv(robotics.CACHE_ENV, str(blocker / "cache"))  # a folder inside a file cannot be made
+    messages = []
+    data = robotics.offline_dataset("FetchPush-v4", 1, seed=0, log=messages.append)
+    assert len(data["states"]) == 50
+    assert len(messages) == 1 and "cannot cache the offline set" in messages[0] and robotics.CACHE_ENV in messages[0]
