@@ -63,11 +63,9 @@ class Args:
     il: Literal["bc", "dagger", "none"] = "bc"
     """the imitation part: BC on the offline set, DAgger on visited states labelled by the demonstrator, or none (plain DDPG)"""
     demo_episodes: int = 1000
-    """real demonstrator episodes in the offline set: 50,000 pairs on Fetch, 200,000 on Hammer. The paper's "50 episodes"
-    (A.2) are of "1000 steps (Fetch), 4000 steps (Adroit)", that is 20 real 50- or 200-step episodes each"""
+    """real episodes in the offline set (50k pairs on Fetch): A.2's 50 "episodes" of 1000 (Fetch) or 4000 steps are 20 each"""
     normalize_obs: bool = True
-    """normalise the networks' inputs by the offline set's mean and std, clipped to +-5 (not in Stable-Baselines3, which
-    the paper builds on: without it behaviour cloning does not copy the demonstrator, docs/report.md)"""
+    """normalise the networks' inputs by the offline set's mean and std, clipped to +-5 (SB3 does not; docs/report.md)"""
     demo_path: Optional[str] = None
     """an .npz of demonstrations (`states`, `actions`, flat observations) instead of the shipped demonstrator's offline set"""
 
