@@ -69,8 +69,8 @@ def test_plot_reads_the_demonstrators_and_the_experts_levels_from_cairs_eval_csv
 
     run = tmp_path / "s" / "cair_ddpg" / "FetchPush-v4" / "il-bc" / "seed1" / "runs" / "r"
     run.mkdir(parents=True)
-    (run / "eval.csv").write_text("global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n"
-                                  "10000,0.3,-40,0.395,0.825,1.0,100\n20000,0.4,-35,0.395,0.825,1.0,200\n")
+    header = "global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n"
+    (run / "eval.csv").write_text(header + "10000,0.3,-40,0.395,0.825,1.0,100\n20000,0.4,-35,0.395,0.825,1.0,200\n")
     curves, levels, experts = read_runs([tmp_path / "s"], "success_rate")
     assert levels == {"FetchPush-v4": 0.395} and experts == {"FetchPush-v4": 0.825}
     ((steps, values),) = curves["FetchPush-v4"][("cair_ddpg", "il-bc")]
