@@ -26,20 +26,23 @@ rescale d / (1 + c^2), c = 0.5; inputs normalised by the offline set's mean and 
 (`--normalize-obs`). Rollouts of 4 envs x 512 steps (Stable-Baselines3's 2048 per
 rollout), the stabilisers' 0.9 and 0.1, lambda updated every 10 minibatch updates.
 """
+
+import contextlib
 import os
 import random
 import time
+from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 import gymnasium as gym
 import numpy as np
 import torch
 import torch.nn as nn
 import tyro
+from torch.nn.utils import parameters_to_vector
 
 import demonstrators
-from demonstrators import robotics
 
 
 @dataclass
@@ -54,6 +57,14 @@ class Args:
     """if toggled, cuda will be used when available"""
     threads: int = 1
     """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
+    track: bool = False
+    """if toggled, the run is also logged to Weights & Biases (`pip install wandb`)"""
+    wandb_project_name: str = "il-rl-reference"
+    """the Weights & Biases project"""
+    wandb_entity: str | None = None
+    """the Weights & Biases entity (team); default: your own"""
+    progress_interval: float = 10.0
+    """seconds between progress lines on stdout (0: none)"""
     save_model: bool = False
     """save policy and value networks to `runs/{run_name}/model.npz`, and the DAgger aggregate to `dagger.npz`"""
 
@@ -61,14 +72,14 @@ class Args:
     env: str = "FetchPush-v4"
     """FetchPickAndPlace-v4, FetchPush-v4, FetchSlide-v4, AdroitHandHammerSparse-v1 (or PickAndPlace, Push, Slide, Hammer)"""
     il: Literal["dagger", "bc", "none"] = "dagger"
-    """the imitation part: DAgger on rollout states labelled by the demonstrator, BC on the offline set, or none (plain PPO)"""
+    """the imitation part: DAgger (the demonstrator labels rollout states), BC on the offline set, or none (plain PPO)"""
     il_loss: Literal["mse", "nll"] = "mse"
     """L_IL: MSE of the mean action to the labels, or the Gaussian negative log-likelihood of the labels"""
     demo_episodes: int = 1000
-    """real episodes in the offline set (50k pairs on Fetch): A.2's 50 "episodes" of 1000 (Fetch) or 4000 steps are 20 each"""
+    """real episodes in the offline set (50k pairs on Fetch): A.2's 50 "episodes" of 1000 or 4000 steps are 20 each"""
     normalize_obs: bool = True
     """normalise the networks' inputs by the offline set's mean and std, clipped to +-5 (SB3 does not; docs/report.md)"""
-    demo_path: Optional[str] = None
+    demo_path: str | None = None
     """an .npz of demonstrations (`states`, `actions`, flat observations) instead of the shipped demonstrator's offline set"""
 
     # PPO (Table 3; the rest Stable-Baselines3's defaults)
@@ -82,9 +93,9 @@ class Args:
     """Adam learning rate (Table 3)"""
     minibatch_size: int = 1024
     """minibatch size (Table 3's batch)"""
-    update_epochs: Optional[int] = None
+    update_epochs: int | None = None
     """epochs over each rollout; default per task (Table 3: 30 PickAndPlace, 20 otherwise)"""
-    ent_coef: Optional[float] = None
+    ent_coef: float | None = None
     """entropy coefficient; default per task (Table 3: 0.2 PickAndPlace, 0.02 otherwise)"""
     gamma: float = 0.98
     """discount factor"""
@@ -134,54 +145,93 @@ class Args:
     """deterministic evaluation episodes"""
 
 
-ALIASES = {"PickAndPlace": "FetchPickAndPlace-v4", "Push": "FetchPush-v4", "Slide": "FetchSlide-v4", "Hammer": robotics.HAMMER}
-TABLE_3 = {"FetchPickAndPlace-v4": (30, 0.2), "FetchPush-v4": (20, 0.02), "FetchSlide-v4": (20, 0.02), robotics.HAMMER: (20, 0.02)}
+# -------------------------------------------------------------------------------------------------- task
+ALIASES = {
+    "PickAndPlace": "FetchPickAndPlace-v4",
+    "Push": "FetchPush-v4",
+    "Slide": "FetchSlide-v4",
+    "Hammer": demonstrators.HAMMER,
+}
+TABLE_3 = {  # (update epochs, entropy coefficient)
+    "FetchPickAndPlace-v4": (30, 0.2),
+    "FetchPush-v4": (20, 0.02),
+    "FetchSlide-v4": (20, 0.02),
+    demonstrators.HAMMER: (20, 0.02),
+}
 
 
-def check_args(args):
-    """Resolve the task's defaults; fail at start-up, not after an hour."""
+def resolve_task(args):
+    """The task's full id, and Table 3's defaults for what the command line left unset."""
     args.env = ALIASES.get(args.env, args.env)
     if args.env not in TABLE_3:
         raise SystemExit(f"unknown --env {args.env!r}; known tasks: {', '.join(TABLE_3)} (aliases: {', '.join(ALIASES)})")
     epochs, ent = TABLE_3[args.env]
-    args.update_epochs = args.update_epochs or epochs
+    args.update_epochs = epochs if args.update_epochs is None else args.update_epochs
     args.ent_coef = ent if args.ent_coef is None else args.ent_coef
+
+
+def check_args(args):
+    """Fail at start-up with one line, not after an hour."""
     rollout = args.num_envs * args.num_steps
-    problems = [
-        msg
-        for bad, msg in [
-            (not 0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
-            (not 0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
-            (not 0 <= args.cos_ema < 1 or not 0 <= args.anneal_floor <= 1, "--cos-ema must be in [0, 1), --anneal-floor in [0, 1]"),
-            (not 0 < args.gamma <= 1 or not 0 <= args.gae_lambda <= 1, "--gamma must be in (0, 1], --gae-lambda in [0, 1]"),
-            (min(args.num_envs, args.num_steps, args.minibatch_size, args.update_epochs, args.lambda_interval,
-                 args.lambda_iters, args.demo_episodes, args.threads, args.hidden) < 1,
-             "--num-envs, --num-steps, --minibatch-size, --update-epochs, --lambda-interval, --lambda-iters, "
-             "--demo-episodes, --threads and --hidden must be >= 1"),
-            (rollout % args.minibatch_size != 0, f"--minibatch-size must divide num_envs x num_steps = {rollout}"),
-            (args.total_timesteps < rollout, f"--total-timesteps must be at least one rollout ({rollout})"),
-            (min(args.learning_rate, args.lambda_lr, args.clip_coef, args.max_grad_norm) <= 0, "learning rates, --clip-coef and --max-grad-norm must be > 0"),
-            (min(args.ent_coef, args.vf_coef, args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) < 0,
-             "--ent-coef, --vf-coef, --lambda-mu0, --lambda-mu-lr and --lambda-delta must be >= 0"),
-            (args.eval_freq < 1 or args.eval_episodes < 1, "--eval-freq and --eval-episodes must be >= 1"),
-        ]
-        if bad
+    sizes = [args.num_envs, args.num_steps, args.minibatch_size, args.update_epochs, args.lambda_interval, args.lambda_iters]
+    checks = [
+        (0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
+        (0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
+        (0 <= args.cos_ema < 1 and 0 <= args.anneal_floor <= 1, "--cos-ema must be in [0, 1), --anneal-floor in [0, 1]"),
+        (0 < args.gamma <= 1 and 0 <= args.gae_lambda <= 1, "--gamma must be in (0, 1], --gae-lambda in [0, 1]"),
+        (
+            min(*sizes, args.demo_episodes, args.threads, args.hidden) >= 1,
+            "--num-envs, --num-steps, --minibatch-size, --update-epochs, --lambda-interval, --lambda-iters, "
+            "--demo-episodes, --threads and --hidden must be >= 1",
+        ),
+        (rollout % args.minibatch_size == 0, f"--minibatch-size must divide num_envs x num_steps = {rollout}"),
+        (args.total_timesteps >= rollout, f"--total-timesteps must be at least one rollout ({rollout})"),
+        (
+            min(args.learning_rate, args.lambda_lr, args.clip_coef, args.max_grad_norm) > 0,
+            "learning rates, --clip-coef and --max-grad-norm must be > 0",
+        ),
+        (
+            min(args.ent_coef, args.vf_coef, args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0,
+            "--ent-coef, --vf-coef, --lambda-mu0, --lambda-mu-lr and --lambda-delta must be >= 0",
+        ),
+        (min(args.eval_freq, args.eval_episodes) >= 1, "--eval-freq and --eval-episodes must be >= 1"),
+        (args.il != "dagger" or not args.demo_path, "--il dagger queries the shipped demonstrator; --demo-path is for bc"),
     ]
+    problems = [message for ok, message in checks if not ok]
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
-    if args.il == "dagger" and args.demo_path:
-        raise SystemExit("--il dagger queries the shipped demonstrator; --demo-path is for --il bc")
 
 
 def make_env(env_id):
-    env = robotics.make_env(env_id)
+    env = demonstrators.make_env(env_id)
     if not env_id.startswith("Fetch"):
         return env
-    space = gym.spaces.Box(-np.inf, np.inf, (robotics.OBS_DIM[env_id],), np.float32)
-    return gym.wrappers.TransformObservation(env, robotics.flatten_obs, space)  # observation + desired goal
+    space = gym.spaces.Box(-np.inf, np.inf, (demonstrators.OBS_DIM[env_id],), np.float32)
+    return gym.wrappers.TransformObservation(env, demonstrators.flatten_obs, space)  # observation + desired goal
 
 
-# ------------------------------------------------------------------------------------- networks
+def load_offline_set(args, obs_dim, act_dim):
+    """Alg. 1, l. 1: the offline set D (states the demonstrator visited, labelled with its noise-free actions),
+    or the user's `--demo-path` file; checked against the task's dimensions."""
+    if args.demo_path:
+        try:
+            states, actions = demonstrators.load_demonstrations(args.demo_path)
+        except ValueError as e:
+            raise SystemExit(f"--demo-path: {e}") from None
+    else:
+        data = demonstrators.offline_dataset(args.env, args.demo_episodes, seed=args.seed)
+        states, actions = data["states"], data["labels"]
+        success = data["success"].mean()
+        print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(states)} pairs, success {success:.2f}")
+    if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
+        raise SystemExit(
+            f"demonstrations are {states.shape[1]}-d states and {actions.shape[1]}-d actions; "
+            f"{args.env} has {obs_dim} and {act_dim}"
+        )
+    return states, actions
+
+
+# ---------------------------------------------------------------------------------------------- networks
 class Normalize(nn.Module):
     """The networks' first layer: (s - mean) / std, clipped to +-5, with the offline set's fixed statistics.
     Buffers, not parameters: no gradient moves them, and a saved model carries them."""
@@ -195,7 +245,7 @@ class Normalize(nn.Module):
         return ((s - self.mean) / self.std).clamp(-5.0, 5.0)
 
 
-def layer(n_in, n_out, gain=np.sqrt(2)):
+def layer(n_in, n_out, gain=2**0.5):
     fc = nn.Linear(n_in, n_out)
     nn.init.orthogonal_(fc.weight, gain)
     nn.init.zeros_(fc.bias)
@@ -208,8 +258,9 @@ class Policy(nn.Module):
     def __init__(self, obs_dim, act_dim, hidden, normalize=None):
         super().__init__()
         self.normalize = normalize or nn.Identity()
-        self.body = nn.Sequential(layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(),
-                                  layer(hidden, act_dim, 0.01))
+        self.body = nn.Sequential(
+            layer(obs_dim, hidden), nn.Tanh(), layer(hidden, hidden), nn.Tanh(), layer(hidden, act_dim, 0.01)
+        )
         self.log_std = nn.Parameter(torch.zeros(act_dim))
 
     def mean(self, s):
@@ -217,6 +268,10 @@ class Policy(nn.Module):
 
     def dist(self, s):
         return torch.distributions.Normal(self.mean(s), self.log_std.exp())
+
+    def act(self, s):
+        """The deterministic action: the mean, clipped to the action box (evaluation)."""
+        return self.mean(s).clamp(-1.0, 1.0)
 
 
 class ValueNetwork(nn.Module):
@@ -229,7 +284,21 @@ class ValueNetwork(nn.Module):
         return self.body(self.normalize(s))
 
 
-# --------------------------------------------------------------------------- CAIR: Eq. (3), Alg. 2
+def gae(rewards, values, dones, next_value, gamma, gae_lambda):
+    """Generalised advantage estimates for (T, N) rollouts. dones[t] = 1 cuts at every episode end, since with
+    same-step autoreset values[t + 1] belongs to the next episode (a truncation's bootstrap is in rewards[t])."""
+    advantages, last = torch.zeros_like(rewards), torch.zeros_like(next_value)
+    for t in reversed(range(len(rewards))):
+        nxt = next_value if t == len(rewards) - 1 else values[t + 1]
+        nonterminal = 1.0 - dones[t]
+        delta = rewards[t] + gamma * nxt * nonterminal - values[t]
+        last = advantages[t] = delta + gamma * gae_lambda * nonterminal * last
+    return advantages
+
+
+# ==========================================================================================================
+# CAIR: the algorithm starts here. Eq. (3) and Algorithm 2 below; Algorithm 1 in the training loop of `main`.
+# ==========================================================================================================
 def cagrad(g_rl, g_il, lam, c):
     """Eq. (3): argmax_d min(<g_RL, d>, <g_IL, d>) s.t. ||d - g_lam|| <= c ||g_lam||, g_lam = (1-lam) g_RL + lam g_IL.
 
@@ -276,24 +345,37 @@ def optimize_lambda(g_il, g_rl, lam_cur, eta_lam=1e-4, iters=10, mu0=2.0, eta_mu
     return lam, mu
 
 
-def gae(rewards, values, dones, next_value, gamma, gae_lambda):
-    """Generalised advantage estimates for (T, N) rollouts. dones[t] = 1 cuts at every episode end, since with
-    same-step autoreset values[t + 1] belongs to the next episode (a truncation's bootstrap is in rewards[t])."""
-    advantages, last = torch.zeros_like(rewards), torch.zeros_like(next_value)
-    for t in reversed(range(len(rewards))):
-        nxt = next_value if t == len(rewards) - 1 else values[t + 1]
-        nonterminal = 1.0 - dones[t]
-        delta = rewards[t] + gamma * nxt * nonterminal - values[t]
-        last = advantages[t] = delta + gamma * gae_lambda * nonterminal * last
-    return advantages
-
-
 def cos(a, b):
     return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
 
 
-def evaluate(policy, env_id, n_episodes, seed, device):
-    """Deterministic episodes (the mean action, clipped): (success rate by the task's metric, mean return)."""
+def next_lambda(lam, mu, g_il, g_rl, rho, args):
+    """Alg. 1, l. 16-17: lambda's next value by Algorithm 2 (`cair`, reading the moving average `rho` of
+    cos(g_IL, g_RL)), by a fixed step, or unchanged; and mu."""
+    if args.lambda_schedule == "cair":
+        return optimize_lambda(g_il, g_rl, lam, args.lambda_lr, args.lambda_iters, args.lambda_mu0, args.lambda_mu_lr, rho=rho)
+    if args.lambda_schedule == "fixed-step":
+        return max(0.0, lam - args.lambda_delta), mu
+    return lam, mu
+
+
+# ==========================================================================================================
+# CAIR: the algorithm ends here. Below: evaluation, logging, and the training loop.
+# ==========================================================================================================
+
+
+# --------------------------------------------------------------------- evaluation (identical in the three CAIR scripts)
+EVAL_COLUMNS = {  # eval.csv's columns: (format, TensorBoard tag)
+    "success_rate": (".3f", "eval/success_rate"),
+    "return": (".2f", "eval/return"),
+    "demonstrator_success_rate": ("", "eval/demonstrator_success_rate"),
+    "expert_success_rate": ("", "eval/expert_success_rate"),
+    "lambda": (".4f", "eval/lambda"),
+}
+
+
+def evaluate(actor, env_id, n_episodes, seed, device):
+    """Episodes of the deterministic policy `actor.act`: (success rate by the task's metric, mean return)."""
     env = make_env(env_id)
     successes, returns = [], []
     for ep in range(n_episodes):
@@ -301,87 +383,192 @@ def evaluate(policy, env_id, n_episodes, seed, device):
         done, ret, infos = False, 0.0, []
         while not done:
             with torch.no_grad():
-                a = policy.mean(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
-            obs, r, term, trunc, info = env.step(np.clip(a, -1, 1))
+                action = actor.act(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
+            obs, r, term, trunc, info = env.step(action)
             ret, done = ret + r, term or trunc
             infos.append(info)
-        successes.append(robotics.episode_success(env_id, infos))
+        successes.append(demonstrators.episode_success(env_id, infos))
         returns.append(ret)
     env.close()
     return float(np.mean(successes)), float(np.mean(returns))
 
 
+# ------------------------------------------------------------------------- logging (identical in all six scripts)
+class Logger:
+    """What a run writes into `runs/{run_name}/`: TensorBoard events (mirrored to Weights & Biases with `--track`)
+    and eval.csv; on stdout, one line at the start, a progress line every `--progress-interval` seconds, and a
+    line per evaluation."""
+
+    def __init__(self, args, run_name, mode, device, eval_columns):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.dir, self.track, self.columns = f"runs/{run_name}", args.track, eval_columns
+        if args.track:  # Weights & Biases, only when asked for; it mirrors the TensorBoard events
+            try:
+                import wandb
+            except ImportError:
+                raise SystemExit("--track logs to Weights & Biases, which is not installed: pip install wandb") from None
+            wandb.init(
+                project=args.wandb_project_name,
+                entity=args.wandb_entity,
+                name=run_name,
+                config=vars(args),
+                sync_tensorboard=True,
+                save_code=True,
+            )
+        os.makedirs(self.dir, exist_ok=True)
+        self.writer = SummaryWriter(self.dir)
+        self.writer.add_text(
+            "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items())
+        )
+        self.csv = open(f"{self.dir}/eval.csv", "w", buffering=1)
+        self.csv.write(",".join(["global_step", *eval_columns, "wall_time"]) + "\n")
+        self.total_steps, self.interval = args.total_timesteps, args.progress_interval
+        self.start_time = self.last_time = time.time()
+        self.last_step, self.latest_eval = 0, "none yet"
+        self.eval_time, self.learning_since = 0.0, None  # for the learning speed, evaluation left out
+        print(
+            f"{args.exp_name}: {args.env}, mode {mode}, seed {args.seed}; {device}, {args.threads} torch thread(s); "
+            f"{args.total_timesteps} steps; logging to {self.dir}/",
+            flush=True,
+        )
+
+    def scalar(self, tag, value, step):
+        self.writer.add_scalar(tag, value, step)
+
+    def window_means(self, window, step):
+        """Log the mean of each list of per-update values (0-d tensors) under its tag, then empty the lists."""
+        for tag, values in window.items():
+            if values:
+                self.writer.add_scalar(tag, torch.stack(values).mean().item(), step)
+                values.clear()
+
+    def progress(self, step):
+        """A progress line, when `--progress-interval` seconds have passed since the last one."""
+        now = time.time()
+        if self.interval <= 0 or now - self.last_time < self.interval:
+            return
+        sps = (step - self.last_step) / (now - self.last_time)
+        left = (self.total_steps - step) / max(sps, 1e-9)
+        print(
+            f"{step}/{self.total_steps} steps ({100 * step / self.total_steps:.1f}%), {sps:.1f} steps/s, "
+            f"{int(left // 3600)}h{int(left % 3600 // 60):02d}m left; last evaluation: {self.latest_eval}",
+            flush=True,
+        )
+        self.last_time, self.last_step = now, step
+
+    def learning_started(self, step):
+        self.learning_since = (time.time(), step, self.eval_time)
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """Time spent inside is left out of the learning speed."""
+        t0 = time.time()
+        yield
+        self.eval_time += time.time() - t0
+
+    def evaluation(self, step, values):
+        """A row of eval.csv (`values` in `eval_columns`' order, formatted as it says, then the wall time),
+        the same values in TensorBoard under the tags it names, and a line on stdout."""
+        fields = [f"{values[name]:{fmt}}" for name, (fmt, _) in self.columns.items()]
+        self.csv.write(",".join([str(step), *fields, f"{time.time() - self.start_time:.1f}"]) + "\n")
+        for name, (_, tag) in self.columns.items():
+            self.writer.add_scalar(tag, values[name], step)
+        self.latest_eval = f"step {step}: " + ", ".join(f"{name} {f}" for name, f in zip(self.columns, fields))
+        print(f"evaluation at {self.latest_eval}", flush=True)
+
+    def learning_speed(self, step):
+        """Environment steps per second since learning started, evaluation left out (None before it started)."""
+        if self.learning_since is None:
+            return None
+        t, step0, eval0 = self.learning_since
+        return (step - step0) / max(time.time() - t - (self.eval_time - eval0), 1e-9)
+
+    def done(self, step, summary):
+        """The closing line of a finished run."""
+        sps = self.learning_speed(step)
+        speed = "" if sps is None else f"; {sps:.1f} steps/s while learning (evaluation excluded)"
+        print(f"done: {step} steps in {time.time() - self.start_time:.0f}s{speed}; {summary}")
+
+    def close(self):
+        self.writer.close()
+        self.csv.close()
+        if self.track:
+            import wandb
+
+            wandb.finish()
+
+
 def save_model(path, **modules):
-    np.savez(path, **{f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()})
+    """Every module's state_dict in one .npz, keys `{module}/{parameter}` (numpy, no pickle)."""
+    arrays = {f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()}
+    np.savez(path, **arrays)
 
 
 if __name__ == "__main__":
-    from torch.utils.tensorboard import SummaryWriter
-
     args = tyro.cli(Args)
+    resolve_task(args)
     check_args(args)
-    run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
-    os.makedirs(f"runs/{run_name}", exist_ok=True)
-    writer = SummaryWriter(f"runs/{run_name}")
-    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
-    csv = open(f"runs/{run_name}/eval.csv", "w", buffering=1)
-    csv.write("global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n")
-
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+    run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
+    logger = Logger(args, run_name, args.il, device, EVAL_COLUMNS)
 
-    envs = gym.vector.SyncVectorEnv([lambda: make_env(args.env) for _ in range(args.num_envs)],
-                                    autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    envs = gym.vector.SyncVectorEnv(
+        [lambda: make_env(args.env) for _ in range(args.num_envs)], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP
+    )
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
-    # the offline set (Alg. 1, l. 1): states the demonstrator visited, labelled with its noise-free actions
-    if args.demo_path:
-        demo_s, demo_a = demonstrators.load_demonstrations(args.demo_path)
-    else:
-        data = robotics.offline_dataset(args.env, args.demo_episodes, seed=args.seed)
-        demo_s, demo_a = data["states"], data["labels"]
-        print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(demo_s)} pairs, "
-              f"success {data['success'].mean():.2f}")
-    if demo_s.shape[1] != obs_dim or demo_a.shape[1] != act_dim:
-        raise SystemExit(f"demonstrations are {demo_s.shape[1]}-d states and {demo_a.shape[1]}-d actions; "
-                         f"{args.env} has {obs_dim} and {act_dim}")
+    demo_s, demo_a = load_offline_set(args, obs_dim, act_dim)
     normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
     policy = Policy(obs_dim, act_dim, args.hidden, normalize).to(device)
     value = ValueNetwork(obs_dim, args.hidden, normalize).to(device)
     params = list(policy.parameters())
     optimizer = torch.optim.Adam([{"params": params}, {"params": value.parameters()}], lr=args.learning_rate, eps=1e-5)
+    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
 
-    # the IL data D: the offline set; with DAgger, every rollout's states are added, labelled
+    # the IL data: the offline set; with DAgger, every rollout's states are added, labelled by the demonstrator
     if args.il != "none":
         capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
         il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
         il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
-        n_il = n_demo = len(demo_s)
-        oracle = robotics.make_demonstrator(args.env) if args.il == "dagger" else None  # labels: its noise-free actions
+        n_il = len(demo_s)
+    if args.il == "dagger":
+        oracle = demonstrators.make_demonstrator(args.env)  # DAgger's labels: its noise-free actions (`clean`)
 
-    T, N, rollout = args.num_steps, args.num_envs, args.num_envs * args.num_steps
+    T, N = args.num_steps, args.num_envs
+    rollout = T * N
     obs_buf = torch.zeros((T, N, obs_dim), device=device)
-    act_buf, logp_buf = torch.zeros((T, N, act_dim), device=device), torch.zeros((T, N), device=device)
-    rew_buf, done_buf, val_buf = (torch.zeros((T, N), device=device) for _ in range(3))
+    act_buf = torch.zeros((T, N, act_dim), device=device)
+    logp_buf = torch.zeros((T, N), device=device)
+    rew_buf = torch.zeros((T, N), device=device)
+    done_buf = torch.zeros((T, N), device=device)
+    val_buf = torch.zeros((T, N), device=device)
 
     lam, mu = (args.lambda_init, args.lambda_mu0) if args.il != "none" else (0.0, 0.0)
-    rho_ema = None
-    rates = robotics.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
-    demo_bar, expert_bar = rates["demonstrator"], rates["expert"]
-    start_time, global_step, n_updates, eval_time, next_eval = time.time(), 0, 0, 0.0, args.eval_freq
+    rho_ema = None  # the moving average of cos(g_IL, g_RL) that Algorithm 2 reads (--cos-ema)
+    rates = demonstrators.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
+    bars = {"demonstrator_success_rate": rates["demonstrator"], "expert_success_rate": rates["expert"]}
+    window = defaultdict(list)  # per-update values, averaged over each rollout's updates (Figure 3)
+    n_updates = 0
+    global_step = 0
+    next_eval = args.eval_freq
     ep_return, ep_len = np.zeros(N), np.zeros(N, dtype=int)
     next_obs, _ = envs.reset(seed=args.seed)
     next_obs = torch.as_tensor(next_obs, dtype=torch.float32, device=device)
+    logger.learning_started(global_step)
     try:
-        for iteration in range(1, args.total_timesteps // rollout + 1):
-            # the on-policy stabilisers: policy learning rate and entropy coefficient fall with lambda
+        for _ in range(args.total_timesteps // rollout):  # rollouts
+            logger.progress(global_step)
+            # the on-policy stabilisers: the policy's learning rate and the entropy coefficient fall with lambda
             scale = 1.0
             if args.anneal_with_lambda and args.il != "none" and args.lambda_init > 0:
                 scale = args.anneal_floor + (1 - args.anneal_floor) * lam / args.lambda_init
-            optimizer.param_groups[0]["lr"], ent_coef = args.learning_rate * scale, args.ent_coef * scale
+            optimizer.param_groups[0]["lr"] = args.learning_rate * scale
+            ent_coef = args.ent_coef * scale
 
             # Alg. 1, l. 5-7: a rollout of the current policy
             for t in range(T):
@@ -390,14 +577,16 @@ if __name__ == "__main__":
                 with torch.no_grad():
                     dist = policy.dist(next_obs)
                     action = dist.sample()
-                    logp_buf[t], val_buf[t] = dist.log_prob(action).sum(1), value(next_obs)[:, 0]
+                    logp_buf[t] = dist.log_prob(action).sum(1)
+                    val_buf[t] = value(next_obs)[:, 0]
                 act_buf[t] = action
                 obs, reward, terminated, truncated, info = envs.step(np.clip(action.cpu().numpy(), -1, 1))
                 done = terminated | truncated
-                ep_return, ep_len = ep_return + reward, ep_len + 1
+                ep_return += reward
+                ep_len += 1
                 for i in np.flatnonzero(done):
-                    writer.add_scalar("charts/episodic_return", ep_return[i], global_step)
-                    writer.add_scalar("charts/episodic_length", ep_len[i], global_step)
+                    logger.scalar("charts/episodic_return", ep_return[i], global_step)
+                    logger.scalar("charts/episodic_length", ep_len[i], global_step)
                     ep_return[i], ep_len[i] = 0.0, 0
                 reward = reward.astype(np.float64)
                 if "final_obs" in info:  # same-step autoreset: `obs` already starts the next episode
@@ -405,23 +594,24 @@ if __name__ == "__main__":
                         with torch.no_grad():
                             final = torch.as_tensor(np.asarray(info["final_obs"][i]), dtype=torch.float32, device=device)
                             reward[i] += args.gamma * value(final[None]).item()
-                rew_buf[t], done_buf[t] = torch.as_tensor(reward, device=device), torch.as_tensor(done, device=device)
+                rew_buf[t] = torch.as_tensor(reward, device=device)
+                done_buf[t] = torch.as_tensor(done, device=device)
                 next_obs = torch.as_tensor(obs, dtype=torch.float32, device=device)
             with torch.no_grad():
                 next_value = value(next_obs)[:, 0]
             if args.il == "dagger":  # DAgger: the demonstrator labels the rollout's states (a batch query)
                 s = obs_buf.reshape(rollout, obs_dim)
-                il_s[n_il: n_il + rollout] = s
-                il_a[n_il: n_il + rollout] = torch.as_tensor(oracle.clean(s.cpu().numpy()), device=device)
+                il_s[n_il : n_il + rollout] = s
+                il_a[n_il : n_il + rollout] = torch.as_tensor(oracle.clean(s.cpu().numpy()), device=device)
                 n_il += rollout
 
             adv_buf = gae(rew_buf, val_buf, done_buf, next_value, args.gamma, args.gae_lambda)
-            ret_buf = adv_buf + val_buf
-            b_obs, b_act, b_logp = obs_buf.reshape(rollout, obs_dim), act_buf.reshape(rollout, act_dim), logp_buf.reshape(-1)
-            b_adv, b_ret = adv_buf.reshape(-1), ret_buf.reshape(-1)
-
-            stats = torch.zeros(11)  # cos(IL,RL), cos(d,IL), cos(d,RL), cos(g_lam,IL), w*, L_RL, L_IL, v_loss, entropy, clipfrac, n
-            for epoch in range(args.update_epochs):
+            b_obs = obs_buf.reshape(rollout, obs_dim)
+            b_act = act_buf.reshape(rollout, act_dim)
+            b_logp = logp_buf.reshape(-1)
+            b_adv = adv_buf.reshape(-1)
+            b_ret = (adv_buf + val_buf).reshape(-1)
+            for _ in range(args.update_epochs):
                 for mb in torch.randperm(rollout, device=device).split(args.minibatch_size):
                     dist = policy.dist(b_obs[mb])
                     ratio = (dist.log_prob(b_act[mb]).sum(1) - b_logp[mb]).exp()
@@ -434,75 +624,57 @@ if __name__ == "__main__":
                     (args.vf_coef * v_loss).backward()  # the value function trains as in plain PPO
                     if args.il == "none":
                         loss_rl.backward()
-                        loss_il, row = torch.tensor(0.0), torch.zeros(5)
-                    else:  # Alg. 1, l. 10-13: the policy's gradient is the CAGrad direction for L_lambda
+                    else:  # Alg. 1, l. 10-13: the policy's gradient is the CAGrad direction d for L_lambda
                         j = torch.randint(0, n_il, (args.minibatch_size,), device=device)
                         if args.il_loss == "mse":
                             loss_il = (policy.mean(il_s[j]) - il_a[j]).pow(2).mean()
                         else:
                             loss_il = -policy.dist(il_s[j]).log_prob(il_a[j]).sum(1).mean()
-                        g_rl = torch.cat([g.flatten() for g in torch.autograd.grad(loss_rl, params)])
-                        g_il = torch.cat([g.flatten() for g in torch.autograd.grad(loss_il, params, materialize_grads=True)])
-                        d_dir, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
-                        g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
-                        rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
-                        offset = 0
-                        for p in params:
-                            p.grad = (d_dir[offset: offset + p.numel()] / rescale).view_as(p)
-                            offset += p.numel()
+                        g_rl = parameters_to_vector(torch.autograd.grad(loss_rl, params))
+                        g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
+                        d, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
+                        for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
+                            p.grad = d_p.view_as(p)
                         rho = cos(g_il, g_rl).item()
                         rho_ema = rho if rho_ema is None else args.cos_ema * rho_ema + (1 - args.cos_ema) * rho
-                        row = torch.tensor([rho, cos(d_dir, g_il), cos(d_dir, g_rl), cos(g_lam, g_il), w])
+                        g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
+                        window["cair/cos_il_rl"].append(cos(g_il, g_rl))
+                        window["cair/cos_d_il"].append(cos(d, g_il))
+                        window["cair/cos_d_rl"].append(cos(d, g_rl))
+                        window["cair/cos_glambda_il"].append(cos(g_lam, g_il))
+                        window["cair/cagrad_weight"].append(w.float())
+                        window["losses/il_loss"].append(loss_il.detach())
                     nn.utils.clip_grad_norm_(params + list(value.parameters()), args.max_grad_norm)
                     optimizer.step()
                     n_updates += 1
-                    clipfrac = ((ratio - 1).abs() > args.clip_coef).float().mean()
-                    stats += torch.cat([row, torch.stack([loss_rl.detach(), loss_il.detach(), v_loss.detach(), entropy.detach(), clipfrac]),
-                                        torch.ones(1)])
-                    # Alg. 1, l. 16-17: lambda every lambda_interval policy updates
-                    if args.il != "none" and n_updates % args.lambda_interval == 0:
-                        if args.lambda_schedule == "cair":
-                            lam, mu = optimize_lambda(g_il, g_rl, lam, args.lambda_lr, args.lambda_iters, args.lambda_mu0,
-                                                      args.lambda_mu_lr, rho=rho_ema)
-                        elif args.lambda_schedule == "fixed-step":
-                            lam = max(0.0, lam - args.lambda_delta)
+                    window["losses/rl_loss"].append(loss_rl.detach())
+                    window["losses/value_loss"].append(v_loss.detach())
+                    window["losses/entropy"].append(entropy.detach())
+                    window["losses/clipfrac"].append(((ratio - 1).abs() > args.clip_coef).float().mean())
+                    if args.il != "none" and n_updates % args.lambda_interval == 0:  # Alg. 1, l. 16-17
+                        lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
 
-            m = stats / stats[-1]  # the paper's Figure 3 curves, averaged over this rollout's updates
+            logger.window_means(window, global_step)
             if args.il != "none":
-                for k, name in enumerate(["cos_il_rl", "cos_d_il", "cos_d_rl", "cos_glambda_il", "cagrad_weight"]):
-                    writer.add_scalar(f"cair/{name}", m[k].item(), global_step)
-                writer.add_scalar("cair/cos_il_rl_ema", rho_ema, global_step)
-                writer.add_scalar("losses/il_loss", m[6].item(), global_step)
-            for k, name in [(5, "losses/rl_loss"), (7, "losses/value_loss"), (8, "losses/entropy"), (9, "losses/clipfrac")]:
-                writer.add_scalar(name, m[k].item(), global_step)
-            writer.add_scalar("charts/lambda", lam, global_step)
-            writer.add_scalar("charts/mu", mu, global_step)
-            writer.add_scalar("charts/policy_learning_rate", optimizer.param_groups[0]["lr"], global_step)
-            writer.add_scalar("charts/ent_coef", ent_coef, global_step)
-            writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time - eval_time)), global_step)
+                logger.scalar("cair/cos_il_rl_ema", rho_ema, global_step)
+            logger.scalar("charts/lambda", lam, global_step)
+            logger.scalar("charts/mu", mu, global_step)
+            logger.scalar("charts/policy_learning_rate", optimizer.param_groups[0]["lr"], global_step)
+            logger.scalar("charts/ent_coef", ent_coef, global_step)
+            logger.scalar("charts/SPS", int(logger.learning_speed(global_step)), global_step)
 
             if global_step >= next_eval:
                 next_eval += args.eval_freq
-                t0 = time.time()
-                success, ret = evaluate(policy, args.env, args.eval_episodes, args.seed + 10_000, device)
-                eval_time += time.time() - t0
-                writer.add_scalar("eval/success_rate", success, global_step)
-                writer.add_scalar("eval/return", ret, global_step)
-                writer.add_scalar("eval/demonstrator_success_rate", demo_bar, global_step)
-                writer.add_scalar("eval/expert_success_rate", expert_bar, global_step)
-                csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{expert_bar},{lam:.4f},"
-                          f"{time.time() - start_time:.1f}\n")
-                print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}, expert {expert_bar:.2f}) "
-                      f"return={ret:.1f} lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time - eval_time))}")
-        sps = global_step / (time.time() - start_time - eval_time)
-        print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "
-              f"(evaluation excluded); {n_updates} policy updates; lambda {lam:.4f}")
+                with logger.evaluating():
+                    success, ret = evaluate(policy, args.env, args.eval_episodes, args.seed + 10_000, device)
+                logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})
+        logger.done(global_step, f"{n_updates} policy updates; lambda {lam:.4f}")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
-            save_model(f"runs/{run_name}/model.npz", policy=policy, value=value)
+            save_model(f"{logger.dir}/model.npz", policy=policy, value=value)
             if args.il == "dagger":
-                demonstrators.save_demonstrations(f"runs/{run_name}/dagger.npz", il_s[:n_il].cpu().numpy(), il_a[:n_il].cpu().numpy())
-            print(f"model saved to runs/{run_name}/model.npz")
+                il_s, il_a = il_s[:n_il].cpu().numpy(), il_a[:n_il].cpu().numpy()
+                demonstrators.save_demonstrations(f"{logger.dir}/dagger.npz", il_s, il_a)
+            print(f"model saved to {logger.dir}/model.npz")
         envs.close()
-        writer.close()
-        csv.close()
+        logger.close()

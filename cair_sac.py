@@ -25,11 +25,14 @@ Choices where the paper is silent (CAIR's code is not public):
   * c = 0.5 (the paper: c in [0.45, 0.95] behaves alike).
   * SAC's L_IL uses the policy's mean action (the deterministic action it is evaluated with).
 """
+
+import contextlib
 import os
 import random
 import time
+from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal, NamedTuple
 
 import gymnasium as gym
 import numpy as np
@@ -37,9 +40,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import tyro
+from torch.nn.utils import parameters_to_vector
 
 import demonstrators
-from demonstrators import robotics
 
 
 @dataclass
@@ -54,6 +57,14 @@ class Args:
     """if toggled, cuda will be used when available"""
     threads: int = 1
     """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
+    track: bool = False
+    """if toggled, the run is also logged to Weights & Biases (`pip install wandb`)"""
+    wandb_project_name: str = "il-rl-reference"
+    """the Weights & Biases project"""
+    wandb_entity: str | None = None
+    """the Weights & Biases entity (team); default: your own"""
+    progress_interval: float = 10.0
+    """seconds between progress lines on stdout (0: none)"""
     save_model: bool = False
     """save actor and critics to `runs/{run_name}/model.npz` (numpy, no pickle)"""
 
@@ -61,12 +72,12 @@ class Args:
     env: str = "FetchPush-v4"
     """FetchPickAndPlace-v4, FetchPush-v4, FetchSlide-v4, AdroitHandHammerSparse-v1 (or PickAndPlace, Push, Slide, Hammer)"""
     il: Literal["bc", "dagger", "none"] = "bc"
-    """the imitation part: BC on the offline set, DAgger on visited states labelled by the demonstrator, or none (plain SAC)"""
+    """the imitation part: BC on the offline set, DAgger (the demonstrator labels visited states), or none (plain SAC)"""
     demo_episodes: int = 1000
-    """real episodes in the offline set (50k pairs on Fetch): A.2's 50 "episodes" of 1000 (Fetch) or 4000 steps are 20 each"""
+    """real episodes in the offline set (50k pairs on Fetch): A.2's 50 "episodes" of 1000 or 4000 steps are 20 each"""
     normalize_obs: bool = True
     """normalise the networks' inputs by the offline set's mean and std, clipped to +-5 (SB3 does not; docs/report.md)"""
-    demo_path: Optional[str] = None
+    demo_path: str | None = None
     """an .npz of demonstrations (`states`, `actions`, flat observations) instead of the shipped demonstrator's offline set"""
 
     # SAC (Table 1; the rest Stable-Baselines3's defaults)
@@ -80,9 +91,9 @@ class Args:
     """discount factor"""
     tau: float = 0.02
     """target smoothing coefficient"""
-    batch_size: Optional[int] = None
+    batch_size: int | None = None
     """replay and demonstration batch size; default per task (Table 1: 128, Push and Hammer 256)"""
-    learning_rate: Optional[float] = None
+    learning_rate: float | None = None
     """actor, critic and temperature learning rate; default per task (Table 1: 3e-4, Push 3e-5)"""
     hidden: int = 512
     """width of the two tanh hidden layers of actor and critics"""
@@ -116,50 +127,84 @@ class Args:
     """deterministic evaluation episodes"""
 
 
-ALIASES = {"PickAndPlace": "FetchPickAndPlace-v4", "Push": "FetchPush-v4", "Slide": "FetchSlide-v4", "Hammer": robotics.HAMMER}
+# -------------------------------------------------------------------------------------------------- task
+ALIASES = {
+    "PickAndPlace": "FetchPickAndPlace-v4",
+    "Push": "FetchPush-v4",
+    "Slide": "FetchSlide-v4",
+    "Hammer": demonstrators.HAMMER,
+}
 TABLE_1 = {  # (learning rate, batch size)
-    "FetchPickAndPlace-v4": (3e-4, 128), "FetchPush-v4": (3e-5, 256), "FetchSlide-v4": (3e-4, 128), robotics.HAMMER: (3e-4, 256),
+    "FetchPickAndPlace-v4": (3e-4, 128),
+    "FetchPush-v4": (3e-5, 256),
+    "FetchSlide-v4": (3e-4, 128),
+    demonstrators.HAMMER: (3e-4, 256),
 }
 
 
-def check_args(args):
-    """Resolve the task's defaults; fail at start-up, not after an hour."""
+def resolve_task(args):
+    """The task's full id, and Table 1's defaults for what the command line left unset."""
     args.env = ALIASES.get(args.env, args.env)
     if args.env not in TABLE_1:
         raise SystemExit(f"unknown --env {args.env!r}; known tasks: {', '.join(TABLE_1)} (aliases: {', '.join(ALIASES)})")
     lr, batch = TABLE_1[args.env]
-    args.learning_rate = args.learning_rate or lr
-    args.batch_size = args.batch_size or batch
-    problems = [
-        msg
-        for bad, msg in [
-            (not 0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
-            (not 0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
-            (not 0 < args.gamma <= 1 or not 0 < args.tau <= 1, "--gamma and --tau must be in (0, 1]"),
-            (min(args.batch_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads) < 1,
-             "--batch-size, --lambda-interval, --lambda-iters, --demo-episodes and --threads must be >= 1"),
-            (min(args.learning_rate, args.lambda_lr) <= 0 or min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) < 0,
-             "learning rates must be > 0, --lambda-mu0, --lambda-mu-lr and --lambda-delta >= 0"),
-            (args.total_timesteps < 1 or args.learning_starts < 0, "--total-timesteps >= 1, --learning-starts >= 0"),
-            (args.eval_freq < 1 or args.eval_episodes < 1 or args.hidden < 1, "--eval-freq, --eval-episodes, --hidden >= 1"),
-        ]
-        if bad
+    args.learning_rate = lr if args.learning_rate is None else args.learning_rate
+    args.batch_size = batch if args.batch_size is None else args.batch_size
+
+
+def check_args(args):
+    """Fail at start-up with one line, not after an hour."""
+    checks = [
+        (0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
+        (0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
+        (0 < args.gamma <= 1 and 0 < args.tau <= 1, "--gamma and --tau must be in (0, 1]"),
+        (
+            min(args.batch_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads) >= 1,
+            "--batch-size, --lambda-interval, --lambda-iters, --demo-episodes and --threads must be >= 1",
+        ),
+        (
+            min(args.learning_rate, args.lambda_lr) > 0 and min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0,
+            "learning rates must be > 0, --lambda-mu0, --lambda-mu-lr and --lambda-delta >= 0",
+        ),
+        (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
+        (min(args.eval_freq, args.eval_episodes, args.hidden) >= 1, "--eval-freq, --eval-episodes, --hidden >= 1"),
+        (args.il != "dagger" or not args.demo_path, "--il dagger queries the shipped demonstrator; --demo-path is for bc"),
     ]
+    problems = [message for ok, message in checks if not ok]
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
-    if args.il == "dagger" and args.demo_path:
-        raise SystemExit("--il dagger queries the shipped demonstrator; --demo-path is for --il bc")
 
 
 def make_env(env_id):
-    env = robotics.make_env(env_id)
+    env = demonstrators.make_env(env_id)
     if not env_id.startswith("Fetch"):
         return env
-    space = gym.spaces.Box(-np.inf, np.inf, (robotics.OBS_DIM[env_id],), np.float32)
-    return gym.wrappers.TransformObservation(env, robotics.flatten_obs, space)  # observation + desired goal
+    space = gym.spaces.Box(-np.inf, np.inf, (demonstrators.OBS_DIM[env_id],), np.float32)
+    return gym.wrappers.TransformObservation(env, demonstrators.flatten_obs, space)  # observation + desired goal
 
 
-# ------------------------------------------------------------------------------------- networks
+def load_offline_set(args, obs_dim, act_dim):
+    """Alg. 1, l. 1: the offline set D (states the demonstrator visited, labelled with its noise-free actions),
+    or the user's `--demo-path` file; checked against the task's dimensions."""
+    if args.demo_path:
+        try:
+            states, actions = demonstrators.load_demonstrations(args.demo_path)
+        except ValueError as e:
+            raise SystemExit(f"--demo-path: {e}") from None
+    else:
+        data = demonstrators.offline_dataset(args.env, args.demo_episodes, seed=args.seed)
+        states, actions = data["states"], data["labels"]
+        success = data["success"].mean()
+        print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(states)} pairs, success {success:.2f}")
+    if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
+        raise SystemExit(
+            f"demonstrations are {states.shape[1]}-d states and {actions.shape[1]}-d actions; "
+            f"{args.env} has {obs_dim} and {act_dim}"
+        )
+    return states, actions
+
+
+# ---------------------------------------------------------------------------------------------- networks
 LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
 
 
@@ -176,6 +221,12 @@ class Normalize(nn.Module):
         return ((s - self.mean) / self.std).clamp(-5.0, 5.0)
 
 
+class PolicyOutput(NamedTuple):
+    action: torch.Tensor  # a reparameterised sample, in [-1, 1] like the tasks' actions
+    log_prob: torch.Tensor  # log pi(action | s), (N, 1)
+    mean_action: torch.Tensor  # tanh(mean), the deterministic action
+
+
 class Actor(nn.Module):
     """Tanh-squashed Gaussian policy with tanh hidden layers (Table 1)."""
 
@@ -188,13 +239,17 @@ class Actor(nn.Module):
         self.fc_logstd = nn.Linear(hidden, act_dim)
 
     def forward(self, s):
-        """(a, log pi(a|s), tanh(mean)) with a reparameterised; actions in [-1, 1] like the tasks'."""
         x = torch.tanh(self.fc2(torch.tanh(self.fc1(self.normalize(s)))))
         mean, log_std = self.fc_mean(x), self.fc_logstd(x).clamp(LOG_STD_MIN, LOG_STD_MAX)
         eps = torch.randn_like(mean)
         y = torch.tanh(mean + log_std.exp() * eps)
         log_prob = -0.5 * eps.pow(2) - log_std - 0.5 * np.log(2 * np.pi) - torch.log(1 - y.pow(2) + 1e-6)
-        return y, log_prob.sum(1, keepdim=True), torch.tanh(mean)
+        return PolicyOutput(y, log_prob.sum(1, keepdim=True), torch.tanh(mean))
+
+    def act(self, s):
+        """The deterministic action tanh(mean), what evaluation runs (through forward: the sample it draws
+        and drops keeps the random stream as it was)."""
+        return self(s).mean_action
 
 
 class QNetwork(nn.Module):
@@ -209,29 +264,9 @@ class QNetwork(nn.Module):
         return self.fc3(torch.tanh(self.fc2(torch.tanh(self.fc1(torch.cat([self.normalize(s), a], 1))))))
 
 
-class ReplayBuffer:
-    """Uniform replay. Stores `terminated` only: a time-limit truncation still bootstraps."""
-
-    def __init__(self, size, obs_dim, act_dim, device):
-        self.size, self.ptr, self.full = size, 0, False
-        self.obs = torch.empty((size, obs_dim), device=device)
-        self.next_obs = torch.empty((size, obs_dim), device=device)
-        self.actions = torch.empty((size, act_dim), device=device)
-        self.rewards = torch.empty((size, 1), device=device)
-        self.dones = torch.empty((size, 1), device=device)
-
-    def add(self, obs, next_obs, action, reward, terminated):
-        i = self.ptr
-        self.obs[i], self.next_obs[i], self.actions[i] = (torch.as_tensor(x) for x in (obs, next_obs, action))
-        self.rewards[i], self.dones[i] = float(reward), float(terminated)
-        self.ptr = (i + 1) % self.size
-        self.full = self.full or self.ptr == 0
-
-    def sample_idx(self, n):
-        return torch.randint(0, self.size if self.full else self.ptr, (n,), device=self.obs.device)
-
-
-# --------------------------------------------------------------------------- CAIR: Eq. (3), Alg. 2
+# ==========================================================================================================
+# CAIR: the algorithm starts here. Eq. (3) and Algorithm 2 below; Algorithm 1 in the training loop of `main`.
+# ==========================================================================================================
 def cagrad(g_rl, g_il, lam, c):
     """Eq. (3): argmax_d min(<g_RL, d>, <g_IL, d>) s.t. ||d - g_lam|| <= c ||g_lam||, g_lam = (1-lam) g_RL + lam g_IL.
 
@@ -280,8 +315,32 @@ def cos(a, b):
     return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
 
 
+def next_lambda(lam, mu, g_il, g_rl, args):
+    """Alg. 1, l. 16-17: lambda's next value by Algorithm 2 (`cair`), by a fixed step, or unchanged; and mu."""
+    if args.lambda_schedule == "cair":
+        return optimize_lambda(g_il, g_rl, lam, args.lambda_lr, args.lambda_iters, args.lambda_mu0, args.lambda_mu_lr)
+    if args.lambda_schedule == "fixed-step":
+        return max(0.0, lam - args.lambda_delta), mu
+    return lam, mu
+
+
+# ==========================================================================================================
+# CAIR: the algorithm ends here. Below: evaluation, logging, and the training loop.
+# ==========================================================================================================
+
+
+# --------------------------------------------------------------------- evaluation (identical in the three CAIR scripts)
+EVAL_COLUMNS = {  # eval.csv's columns: (format, TensorBoard tag)
+    "success_rate": (".3f", "eval/success_rate"),
+    "return": (".2f", "eval/return"),
+    "demonstrator_success_rate": ("", "eval/demonstrator_success_rate"),
+    "expert_success_rate": ("", "eval/expert_success_rate"),
+    "lambda": (".4f", "eval/lambda"),
+}
+
+
 def evaluate(actor, env_id, n_episodes, seed, device):
-    """Deterministic episodes: (success rate by the task's metric, mean return)."""
+    """Episodes of the deterministic policy `actor.act`: (success rate by the task's metric, mean return)."""
     env = make_env(env_id)
     successes, returns = [], []
     for ep in range(n_episodes):
@@ -289,53 +348,183 @@ def evaluate(actor, env_id, n_episodes, seed, device):
         done, ret, infos = False, 0.0, []
         while not done:
             with torch.no_grad():
-                a = actor(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[2][0].cpu().numpy()
-            obs, r, term, trunc, info = env.step(a)
+                action = actor.act(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
+            obs, r, term, trunc, info = env.step(action)
             ret, done = ret + r, term or trunc
             infos.append(info)
-        successes.append(robotics.episode_success(env_id, infos))
+        successes.append(demonstrators.episode_success(env_id, infos))
         returns.append(ret)
     env.close()
     return float(np.mean(successes)), float(np.mean(returns))
 
 
+# ------------------------------------------------- replay buffer (identical in the five off-policy scripts)
+class ReplayBuffer:
+    """Uniform replay. Stores `terminated` only: a time-limit truncation still bootstraps."""
+
+    def __init__(self, size, obs_dim, act_dim, device):
+        self.size, self.ptr, self.full = size, 0, False
+        self.obs = torch.empty((size, obs_dim), device=device)
+        self.next_obs = torch.empty((size, obs_dim), device=device)
+        self.actions = torch.empty((size, act_dim), device=device)
+        self.rewards = torch.empty((size, 1), device=device)
+        self.dones = torch.empty((size, 1), device=device)
+
+    def add(self, obs, next_obs, action, reward, terminated):
+        i = self.ptr
+        self.obs[i] = torch.as_tensor(obs)
+        self.next_obs[i] = torch.as_tensor(next_obs)
+        self.actions[i] = torch.as_tensor(action)
+        self.rewards[i] = float(reward)
+        self.dones[i] = float(terminated)
+        self.ptr = (i + 1) % self.size
+        self.full = self.full or self.ptr == 0
+
+    def sample_idx(self, n):
+        return torch.randint(0, self.size if self.full else self.ptr, (n,), device=self.obs.device)
+
+    def sample(self, n):
+        """A uniform batch (s, a, r, s', terminated)."""
+        idx = self.sample_idx(n)
+        return self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx], self.dones[idx]
+
+
+def soft_update(target, net, tau):
+    """Polyak averaging of the target network: target <- (1 - tau) target + tau net."""
+    with torch.no_grad():
+        for tp, p in zip(target.parameters(), net.parameters()):
+            tp.lerp_(p, tau)
+
+
+# ------------------------------------------------------------------------- logging (identical in all six scripts)
+class Logger:
+    """What a run writes into `runs/{run_name}/`: TensorBoard events (mirrored to Weights & Biases with `--track`)
+    and eval.csv; on stdout, one line at the start, a progress line every `--progress-interval` seconds, and a
+    line per evaluation."""
+
+    def __init__(self, args, run_name, mode, device, eval_columns):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.dir, self.track, self.columns = f"runs/{run_name}", args.track, eval_columns
+        if args.track:  # Weights & Biases, only when asked for; it mirrors the TensorBoard events
+            try:
+                import wandb
+            except ImportError:
+                raise SystemExit("--track logs to Weights & Biases, which is not installed: pip install wandb") from None
+            wandb.init(
+                project=args.wandb_project_name,
+                entity=args.wandb_entity,
+                name=run_name,
+                config=vars(args),
+                sync_tensorboard=True,
+                save_code=True,
+            )
+        os.makedirs(self.dir, exist_ok=True)
+        self.writer = SummaryWriter(self.dir)
+        self.writer.add_text(
+            "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items())
+        )
+        self.csv = open(f"{self.dir}/eval.csv", "w", buffering=1)
+        self.csv.write(",".join(["global_step", *eval_columns, "wall_time"]) + "\n")
+        self.total_steps, self.interval = args.total_timesteps, args.progress_interval
+        self.start_time = self.last_time = time.time()
+        self.last_step, self.latest_eval = 0, "none yet"
+        self.eval_time, self.learning_since = 0.0, None  # for the learning speed, evaluation left out
+        print(
+            f"{args.exp_name}: {args.env}, mode {mode}, seed {args.seed}; {device}, {args.threads} torch thread(s); "
+            f"{args.total_timesteps} steps; logging to {self.dir}/",
+            flush=True,
+        )
+
+    def scalar(self, tag, value, step):
+        self.writer.add_scalar(tag, value, step)
+
+    def window_means(self, window, step):
+        """Log the mean of each list of per-update values (0-d tensors) under its tag, then empty the lists."""
+        for tag, values in window.items():
+            if values:
+                self.writer.add_scalar(tag, torch.stack(values).mean().item(), step)
+                values.clear()
+
+    def progress(self, step):
+        """A progress line, when `--progress-interval` seconds have passed since the last one."""
+        now = time.time()
+        if self.interval <= 0 or now - self.last_time < self.interval:
+            return
+        sps = (step - self.last_step) / (now - self.last_time)
+        left = (self.total_steps - step) / max(sps, 1e-9)
+        print(
+            f"{step}/{self.total_steps} steps ({100 * step / self.total_steps:.1f}%), {sps:.1f} steps/s, "
+            f"{int(left // 3600)}h{int(left % 3600 // 60):02d}m left; last evaluation: {self.latest_eval}",
+            flush=True,
+        )
+        self.last_time, self.last_step = now, step
+
+    def learning_started(self, step):
+        self.learning_since = (time.time(), step, self.eval_time)
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """Time spent inside is left out of the learning speed."""
+        t0 = time.time()
+        yield
+        self.eval_time += time.time() - t0
+
+    def evaluation(self, step, values):
+        """A row of eval.csv (`values` in `eval_columns`' order, formatted as it says, then the wall time),
+        the same values in TensorBoard under the tags it names, and a line on stdout."""
+        fields = [f"{values[name]:{fmt}}" for name, (fmt, _) in self.columns.items()]
+        self.csv.write(",".join([str(step), *fields, f"{time.time() - self.start_time:.1f}"]) + "\n")
+        for name, (_, tag) in self.columns.items():
+            self.writer.add_scalar(tag, values[name], step)
+        self.latest_eval = f"step {step}: " + ", ".join(f"{name} {f}" for name, f in zip(self.columns, fields))
+        print(f"evaluation at {self.latest_eval}", flush=True)
+
+    def learning_speed(self, step):
+        """Environment steps per second since learning started, evaluation left out (None before it started)."""
+        if self.learning_since is None:
+            return None
+        t, step0, eval0 = self.learning_since
+        return (step - step0) / max(time.time() - t - (self.eval_time - eval0), 1e-9)
+
+    def done(self, step, summary):
+        """The closing line of a finished run."""
+        sps = self.learning_speed(step)
+        speed = "" if sps is None else f"; {sps:.1f} steps/s while learning (evaluation excluded)"
+        print(f"done: {step} steps in {time.time() - self.start_time:.0f}s{speed}; {summary}")
+
+    def close(self):
+        self.writer.close()
+        self.csv.close()
+        if self.track:
+            import wandb
+
+            wandb.finish()
+
+
 def save_model(path, **modules):
-    np.savez(path, **{f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()})
+    """Every module's state_dict in one .npz, keys `{module}/{parameter}` (numpy, no pickle)."""
+    arrays = {f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()}
+    np.savez(path, **arrays)
 
 
 if __name__ == "__main__":
-    from torch.utils.tensorboard import SummaryWriter
-
     args = tyro.cli(Args)
+    resolve_task(args)
     check_args(args)
-    run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
-    os.makedirs(f"runs/{run_name}", exist_ok=True)
-    writer = SummaryWriter(f"runs/{run_name}")
-    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
-    csv = open(f"runs/{run_name}/eval.csv", "w", buffering=1)
-    csv.write("global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n")
-
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+    run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
+    logger = Logger(args, run_name, args.il, device, EVAL_COLUMNS)
 
     env = make_env(args.env)
     env.action_space.seed(args.seed)
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
-    # the offline set (Alg. 1, l. 1): states the demonstrator visited, labelled with its noise-free actions
-    if args.demo_path:
-        demo_s, demo_a = demonstrators.load_demonstrations(args.demo_path)
-    else:
-        data = robotics.offline_dataset(args.env, args.demo_episodes, seed=args.seed)
-        demo_s, demo_a = data["states"], data["labels"]
-        print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(demo_s)} pairs, "
-              f"success {data['success'].mean():.2f}")
-    if demo_s.shape[1] != obs_dim or demo_a.shape[1] != act_dim:
-        raise SystemExit(f"demonstrations are {demo_s.shape[1]}-d states and {demo_a.shape[1]}-d actions; "
-                         f"{args.env} has {obs_dim} and {act_dim}")
+    demo_s, demo_a = load_offline_set(args, obs_dim, act_dim)
     normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
     actor = Actor(obs_dim, act_dim, args.hidden, normalize).to(device)
     qf1, qf2 = (QNetwork(obs_dim, act_dim, args.hidden, normalize).to(device) for _ in range(2))
@@ -350,129 +539,111 @@ if __name__ == "__main__":
     alpha = log_alpha.exp().item()
     rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
     params = list(actor.parameters())
+    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
 
-    # the IL data D: the offline set; with DAgger, every visited state is added, labelled
+    # the IL data: the offline set; with DAgger, every visited state is added, labelled by the demonstrator
     if args.il != "none":
         capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
         il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
         il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
         n_il = len(demo_s)
-        oracle = robotics.make_demonstrator(args.env) if args.il == "dagger" else None  # labels: its noise-free actions
+    if args.il == "dagger":
+        oracle = demonstrators.make_demonstrator(args.env)  # DAgger's labels: its noise-free actions (`clean`)
 
     lam, mu = (args.lambda_init, args.lambda_mu0) if args.il != "none" else (0.0, 0.0)
-    rates = robotics.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
-    demo_bar, expert_bar = rates["demonstrator"], rates["expert"]
-    start_time, n_actor_updates, eval_time, learn_start = time.time(), 0, 0.0, None
-    stats = torch.zeros(8)  # window sums: cos(IL,RL), cos(d,IL), cos(d,RL), cos(g_lam,IL), w*, L_RL, L_IL, count
+    rates = demonstrators.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
+    bars = {"demonstrator_success_rate": rates["demonstrator"], "expert_success_rate": rates["expert"]}
+    window = defaultdict(list)  # per-update values, averaged over the 1000 steps between two logs (Figure 3)
+    n_actor_updates = 0
+    global_step = 0
     ep_return, ep_len = 0.0, 0
     obs, _ = env.reset(seed=args.seed)
     try:
         for global_step in range(1, args.total_timesteps + 1):
+            logger.progress(global_step)
             # Alg. 1, l. 5-7: act, store (single env, reset by hand: no autoreset step to filter out)
             if global_step <= args.learning_starts:
                 action = env.action_space.sample()
             else:
                 with torch.no_grad():
-                    action = actor(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0][0].cpu().numpy()
+                    action = actor(torch.as_tensor(obs, dtype=torch.float32, device=device)[None]).action[0].cpu().numpy()
             if args.il == "dagger":  # DAgger: the demonstrator labels the visited state
                 il_s[n_il], il_a[n_il] = torch.as_tensor(obs), torch.as_tensor(oracle.clean(obs))
                 n_il += 1
             next_obs, reward, terminated, truncated, info = env.step(action)
             rb.add(obs, next_obs, action, reward, terminated)
             obs = next_obs
-            ep_return, ep_len = ep_return + reward, ep_len + 1
+            ep_return += reward
+            ep_len += 1
             if terminated or truncated:
-                writer.add_scalar("charts/episodic_return", ep_return, global_step)
-                writer.add_scalar("charts/episodic_length", ep_len, global_step)
+                logger.scalar("charts/episodic_return", ep_return, global_step)
+                logger.scalar("charts/episodic_length", ep_len, global_step)
                 ep_return, ep_len = 0.0, 0
                 obs, _ = env.reset()
 
+            if global_step == args.learning_starts + 1:
+                logger.learning_started(global_step)
             if global_step > args.learning_starts:
-                learn_start = learn_start or (time.time(), global_step, eval_time)
-                idx = rb.sample_idx(args.batch_size)
-                s, a, r, s2, d = rb.obs[idx], rb.actions[idx], rb.rewards[idx], rb.next_obs[idx], rb.dones[idx]
-                with torch.no_grad():  # the critic trains as in plain SAC
-                    a2, log_pi2, _ = actor(s2)
-                    q_target = r + args.gamma * (1 - d) * (torch.min(qf1_target(s2, a2), qf2_target(s2, a2)) - alpha * log_pi2)
+                s, a, r, s2, d = rb.sample(args.batch_size)
+                with torch.no_grad():  # the critics train as in plain SAC
+                    next_pi = actor(s2)
+                    q_next = torch.min(qf1_target(s2, next_pi.action), qf2_target(s2, next_pi.action))
+                    q_target = r + args.gamma * (1 - d) * (q_next - alpha * next_pi.log_prob)
                 qf_loss = F.mse_loss(qf1(s, a), q_target) + F.mse_loss(qf2(s, a), q_target)
                 q_optimizer.zero_grad()
                 qf_loss.backward()
                 q_optimizer.step()
 
-                # Alg. 1, l. 10-13: the actor step along the CAGrad direction for L_lambda
-                a_pi, log_pi, _ = actor(s)
-                loss_rl = (alpha * log_pi - torch.min(qf1(s, a_pi), qf2(s, a_pi))).mean()
+                # Alg. 1, l. 10-13: the actor steps along the CAGrad direction d for L_lambda
+                pi = actor(s)
+                loss_rl = (alpha * pi.log_prob - torch.min(qf1(s, pi.action), qf2(s, pi.action))).mean()
                 if args.il == "none":
                     actor_optimizer.zero_grad()
                     loss_rl.backward()
                 else:
                     j = torch.randint(0, n_il, (args.batch_size,), device=device)
-                    loss_il = F.mse_loss(actor(il_s[j])[2], il_a[j])
-                    g_rl = torch.cat([g.flatten() for g in torch.autograd.grad(loss_rl, params)])
-                    g_il = torch.cat([g.flatten() for g in torch.autograd.grad(loss_il, params, materialize_grads=True)])  # log-std: 0
-                    d_dir, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
+                    loss_il = F.mse_loss(actor(il_s[j]).mean_action, il_a[j])
+                    g_rl = parameters_to_vector(torch.autograd.grad(loss_rl, params))
+                    g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))  # log-std: 0
+                    d, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
+                    for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
+                        p.grad = d_p.view_as(p)
                     g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
-                    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
-                    offset = 0
-                    for p in params:  # write d back into the gradients (Alg. 1, l. 13)
-                        p.grad = (d_dir[offset: offset + p.numel()] / rescale).view_as(p)
-                        offset += p.numel()
-                    stats += torch.stack([cos(g_il, g_rl), cos(d_dir, g_il), cos(d_dir, g_rl), cos(g_lam, g_il), w.float(),
-                                          loss_rl.detach(), loss_il.detach(), torch.tensor(1.0)]).cpu()
+                    window["cair/cos_il_rl"].append(cos(g_il, g_rl))
+                    window["cair/cos_d_il"].append(cos(d, g_il))
+                    window["cair/cos_d_rl"].append(cos(d, g_rl))
+                    window["cair/cos_glambda_il"].append(cos(g_lam, g_il))
+                    window["cair/cagrad_weight"].append(w.float())
+                    window["losses/rl_loss"].append(loss_rl.detach())
+                    window["losses/il_loss"].append(loss_il.detach())
                 actor_optimizer.step()
                 n_actor_updates += 1
-                # Alg. 1, l. 16-17: lambda every lambda_interval actor updates
-                if args.il != "none" and n_actor_updates % args.lambda_interval == 0:
-                    if args.lambda_schedule == "cair":
-                        lam, mu = optimize_lambda(g_il, g_rl, lam, args.lambda_lr, args.lambda_iters, args.lambda_mu0, args.lambda_mu_lr)
-                    elif args.lambda_schedule == "fixed-step":
-                        lam = max(0.0, lam - args.lambda_delta)
+                if args.il != "none" and n_actor_updates % args.lambda_interval == 0:  # Alg. 1, l. 16-17
+                    lam, mu = next_lambda(lam, mu, g_il, g_rl, args)
 
-                alpha_loss = -(log_alpha.exp() * (log_pi.detach() + target_entropy)).mean()
+                alpha_loss = -(log_alpha.exp() * (pi.log_prob.detach() + target_entropy)).mean()
                 alpha_optimizer.zero_grad()
                 alpha_loss.backward()
                 alpha_optimizer.step()
                 alpha = log_alpha.exp().item()
-                with torch.no_grad():
-                    for net, target in [(qf1, qf1_target), (qf2, qf2_target)]:
-                        for p, tp in zip(net.parameters(), target.parameters()):
-                            tp.lerp_(p, args.tau)
-
-                if global_step % 1000 == 0:  # the paper's Figure 3 curves, averaged over the window
-                    writer.add_scalar("losses/qf_loss", qf_loss.item(), global_step)
-                    writer.add_scalar("losses/alpha", alpha, global_step)
-                    writer.add_scalar("charts/lambda", lam, global_step)
-                    writer.add_scalar("charts/mu", mu, global_step)
-                    writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
-                    if stats[-1] > 0:
-                        m = stats / stats[-1]
-                        for k, name in enumerate(["cos_il_rl", "cos_d_il", "cos_d_rl", "cos_glambda_il", "cagrad_weight"]):
-                            writer.add_scalar(f"cair/{name}", m[k].item(), global_step)
-                        writer.add_scalar("losses/rl_loss", m[5].item(), global_step)
-                        writer.add_scalar("losses/il_loss", m[6].item(), global_step)
-                        stats.zero_()
+                soft_update(qf1_target, qf1, args.tau)
+                soft_update(qf2_target, qf2, args.tau)
+                if global_step % 1000 == 0:
+                    logger.scalar("losses/qf_loss", qf_loss.item(), global_step)
+                    logger.scalar("losses/alpha", alpha, global_step)
+                    logger.scalar("charts/lambda", lam, global_step)
+                    logger.scalar("charts/mu", mu, global_step)
+                    logger.scalar("charts/SPS", int(global_step / (time.time() - logger.start_time)), global_step)
+                    logger.window_means(window, global_step)
 
             if global_step % args.eval_freq == 0:
-                t0 = time.time()
-                success, ret = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
-                eval_time += time.time() - t0
-                writer.add_scalar("eval/success_rate", success, global_step)
-                writer.add_scalar("eval/return", ret, global_step)
-                writer.add_scalar("eval/demonstrator_success_rate", demo_bar, global_step)
-                writer.add_scalar("eval/expert_success_rate", expert_bar, global_step)
-                csv.write(f"{global_step},{success:.3f},{ret:.2f},{demo_bar},{expert_bar},{lam:.4f},"
-                          f"{time.time() - start_time:.1f}\n")
-                print(f"step={global_step} success={success:.2f} (demonstrator {demo_bar:.2f}, expert {expert_bar:.2f}) "
-                      f"return={ret:.1f} lambda={lam:.3f} SPS={int(global_step / (time.time() - start_time))}")
-        if learn_start:
-            t, step0, eval0 = learn_start
-            sps = (global_step - step0) / (time.time() - t - (eval_time - eval0))
-            print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "
-                  f"(evaluation excluded); {n_actor_updates} actor updates; lambda {lam:.4f}")
+                with logger.evaluating():
+                    success, ret = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
+                logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})
+        logger.done(global_step, f"{n_actor_updates} actor updates; lambda {lam:.4f}")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
-            save_model(f"runs/{run_name}/model.npz", actor=actor, qf1=qf1, qf2=qf2)
-            print(f"model saved to runs/{run_name}/model.npz")
+            save_model(f"{logger.dir}/model.npz", actor=actor, qf1=qf1, qf2=qf2)
+            print(f"model saved to {logger.dir}/model.npz")
         env.close()
-        writer.close()
-        csv.close()
+        logger.close()

@@ -29,12 +29,14 @@ with u = dL_meta/dphi' and J = dpi(s_d)/dphi at fixed noise. We get J u with one
 product through the actor and differentiate twice only through the small GILD network, instead of
 a second-order graph through the actor (tests/test_gild_math.py checks it by finite differences).
 """
+
+import contextlib
 import math
 import os
 import random
 import time
 from dataclasses import dataclass
-from typing import Literal, Optional
+from typing import Literal
 
 import gymnasium as gym
 import numpy as np
@@ -43,6 +45,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import tyro
 from torch.func import functional_call, jvp
+from torch.nn.utils import parameters_to_vector
 
 import demonstrators
 
@@ -59,15 +62,23 @@ class Args:
     """if toggled, cuda will be used when available"""
     threads: int = 1
     """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
+    track: bool = False
+    """if toggled, the run is also logged to Weights & Biases (`pip install wandb`)"""
+    wandb_project_name: str = "il-rl-reference"
+    """the Weights & Biases project"""
+    wandb_entity: str | None = None
+    """the Weights & Biases entity (team); default: your own"""
+    progress_interval: float = 10.0
+    """seconds between progress lines on stdout (0: none)"""
     save_model: bool = False
     """save actor, critics and GILD network to `runs/{run_name}/model.npz` (numpy, no pickle)"""
 
     # Task and demonstrations
     env: str = "Hopper-sparse"
-    """`Hopper|Walker2d|HalfCheetah|Ant-sparse` (gated dense reward), `Point2D` (demonstrators/point2d.py), or a gymnasium id"""
+    """`Hopper|Walker2d|HalfCheetah|Ant-sparse` (gated dense reward), `Point2D` (demonstrators/point2d.py), a gymnasium id"""
     mode: Literal["rl", "il", "gild"] = "gild"
     """rl: SAC; il: SAC+IL, Eq. (3); gild: SAC+GILD, Algorithm 1"""
-    demo_path: Optional[str] = None
+    demo_path: str | None = None
     """an .npz of demonstrations (arrays `states`, `actions`); default: roll out the shipped behaviour policy"""
     demo_episodes: int = 10
     """episodes rolled out from the behaviour policy when no `--demo-path` is given (paper: 10)"""
@@ -91,7 +102,7 @@ class Args:
     """critic learning rate (Adam)"""
     alpha: float = 0.2
     """entropy temperature when it is not auto-tuned"""
-    autotune: Optional[bool] = None
+    autotune: bool | None = None
     """auto-tune the temperature to a target entropy of -|A|; default: on for Walker2d and Ant, off otherwise"""
 
     # IL and GILD
@@ -117,11 +128,11 @@ class Args:
     """evaluate every this many environment steps (paper: 5000)"""
     eval_episodes: int = 10
     """deterministic evaluation episodes on the dense task (paper: 10)"""
-    stop_at_return: Optional[float] = None
+    stop_at_return: float | None = None
     """stop once the mean evaluation return reaches this (used to train behaviour policies)"""
 
 
-# ---------------------------------------------------------------------------------------- tasks
+# -------------------------------------------------------------------------------------------------- task
 SPARSE_THRESHOLDS = {"Hopper": 1.0, "Walker2d": 1.0, "HalfCheetah": 2.0, "Ant": 1.0}
 
 
@@ -163,31 +174,49 @@ def make_env(env_id):
 
 
 def check_args(args):
-    """Fail at start-up, not after an hour."""
+    """Fail at start-up with one line, not after an hour."""
     check_env_id(args.env)
-    problems = [
-        msg
-        for bad, msg in [
-            (not 0 < args.gamma <= 1, "--gamma must be in (0, 1]"),
-            (not 0 < args.tau <= 1, "--tau must be in (0, 1]"),
-            (not 0 <= args.gild_warm_start <= 1, "--gild-warm-start must be in [0, 1]"),
-            (args.batch_size < 1, "--batch-size must be >= 1"),
-            (args.alpha < 0, "--alpha must be >= 0"),
-            (min(args.policy_lr, args.q_lr, args.gild_lr) <= 0, "learning rates must be > 0"),
-            (args.total_timesteps < 1 or args.learning_starts < 0, "--total-timesteps >= 1, --learning-starts >= 0"),
-            (args.eval_freq < 1 or args.eval_episodes < 1, "--eval-freq and --eval-episodes must be >= 1"),
-            (args.threads < 1, "--threads must be >= 1"),
-            (args.demo_episodes < 1, "--demo-episodes must be >= 1"),
-        ]
-        if bad
+    checks = [
+        (0 < args.gamma <= 1, "--gamma must be in (0, 1]"),
+        (0 < args.tau <= 1, "--tau must be in (0, 1]"),
+        (0 <= args.gild_warm_start <= 1, "--gild-warm-start must be in [0, 1]"),
+        (args.batch_size >= 1, "--batch-size must be >= 1"),
+        (args.alpha >= 0, "--alpha must be >= 0"),
+        (min(args.policy_lr, args.q_lr, args.gild_lr) > 0, "learning rates must be > 0"),
+        (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
+        (min(args.eval_freq, args.eval_episodes) >= 1, "--eval-freq and --eval-episodes must be >= 1"),
+        (args.threads >= 1, "--threads must be >= 1"),
+        (args.demo_episodes >= 1, "--demo-episodes must be >= 1"),
     ]
+    problems = [message for ok, message in checks if not ok]
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
     if args.mode != "rl" and args.demo_path is None and not demonstrators.has_demonstrator(dense_id(args.env)):
         raise SystemExit(demonstrators.no_demonstrator_message(args.env))
 
 
-# ------------------------------------------------------------------------------------- networks
+def load_demonstrations(args, obs_dim, act_dim, device):
+    """The demonstrations, states and actions only (they never enter the replay buffer): the user's
+    `--demo-path` file, or `--demo-episodes` episodes of the shipped demonstrator; checked against the task."""
+    if args.demo_path:
+        try:
+            states, actions = demonstrators.load_demonstrations(args.demo_path)
+        except ValueError as e:
+            raise SystemExit(f"--demo-path: {e}") from None
+    else:
+        states, actions = demonstrators.rollout(dense_id(args.env), args.demo_episodes, seed=args.seed)
+    if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
+        raise SystemExit(
+            f"demonstrations are {states.shape[1]}-d states and {actions.shape[1]}-d actions; "
+            f"{args.env} has {obs_dim} and {act_dim}"
+        )
+    print(f"{len(states)} demonstration pairs")
+    return torch.as_tensor(states, dtype=torch.float32, device=device), torch.as_tensor(
+        actions, dtype=torch.float32, device=device
+    )
+
+
+# ---------------------------------------------------------------------------------------------- networks
 LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
 IL_CLIP = 0.999  # demo actions are clipped to this share of the action box before atanh in L_IL
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -260,40 +289,32 @@ class GILDNetwork(nn.Module):
         return F.softplus(self.fc3(x))
 
 
-class ReplayBuffer:
-    """Uniform replay. Stores `terminated` only: a time-limit truncation still bootstraps."""
-
-    def __init__(self, size, obs_dim, act_dim, device):
-        self.size, self.ptr, self.full = size, 0, False
-        self.obs = torch.empty((size, obs_dim), device=device)
-        self.next_obs = torch.empty((size, obs_dim), device=device)
-        self.actions = torch.empty((size, act_dim), device=device)
-        self.rewards = torch.empty((size, 1), device=device)
-        self.dones = torch.empty((size, 1), device=device)
-
-    def add(self, obs, next_obs, action, reward, terminated):
-        i = self.ptr
-        self.obs[i] = torch.as_tensor(obs)
-        self.next_obs[i] = torch.as_tensor(next_obs)
-        self.actions[i] = torch.as_tensor(action)
-        self.rewards[i] = float(reward)
-        self.dones[i] = float(terminated)
-        self.ptr = (i + 1) % self.size
-        self.full = self.full or self.ptr == 0
-
-    def sample_idx(self, n):
-        return torch.randint(0, self.size if self.full else self.ptr, (n,), device=self.obs.device)
-
-
-# ---------------------------------------------------------------------------------- GILD, Eq. 6-11
+# ==========================================================================================================
+# GILD: the algorithm starts here. Eq. (6)-(11) below; Algorithm 1 in the training loop of `main`.
+# ==========================================================================================================
 def soft_value(actor, qf1, qf2, s, eps, alpha, params=None):
     """Per-sample min(Q1, Q2)(s, a) - alpha log pi(a|s), a ~ pi(.|s) at noise eps; -L_RL is its mean."""
     a, log_pi = actor(s, eps) if params is None else functional_call(actor, params, (s, eps))
     return torch.min(qf1(s, a), qf2(s, a)) - alpha * log_pi
 
 
-def gild_meta_gradients(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, lr, alpha, w_rl_fn, tanh_of_means,
-                        gild_on_replay_states=False, il_pre_tanh=False):
+def gild_meta_gradients(
+    actor,
+    qf1,
+    qf2,
+    gild,
+    s,
+    s_d,
+    a_d,
+    s_val,
+    noise,
+    lr,
+    alpha,
+    w_rl_fn,
+    tanh_of_means,
+    gild_on_replay_states=False,
+    il_pre_tanh=False,
+):
     """One meta step of Algorithm 1 (l. 6-9) without touching any parameter.
 
     noise = (eps, eps_d, eps_val): the reparameterisation noise on s, s_d and s_val.
@@ -339,8 +360,21 @@ def gild_meta_gradients(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, lr, al
     return g, g_omega, loss_meta.detach(), loss_gild.detach()
 
 
+# ==========================================================================================================
+# GILD: the algorithm ends here. Below: evaluation, the replay buffer, logging, and the training loop.
+# ==========================================================================================================
+
+
+# ------------------------------------------------------------------ evaluation (identical in the three GILD scripts)
+EVAL_COLUMNS = {  # eval.csv's columns: (format, TensorBoard tag)
+    "eval_return_mean": (".2f", "eval/return"),
+    "eval_return_std": (".2f", "eval/return_std"),
+    "max_average_return": (".2f", "eval/max_average_return"),
+}
+
+
 def evaluate(actor, env_id, n_episodes, seed, device):
-    """Deterministic episodes on the dense task; returns the per-episode returns."""
+    """Episodes of the deterministic policy `actor.act` on the dense task; returns the per-episode returns."""
     env = gym.make(dense_id(env_id))
     returns = []
     for ep in range(n_episodes):
@@ -348,8 +382,8 @@ def evaluate(actor, env_id, n_episodes, seed, device):
         done, ret = False, 0.0
         while not done:
             with torch.no_grad():
-                a = actor.act(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
-            obs, r, term, trunc, _ = env.step(a)
+                action = actor.act(torch.as_tensor(obs, dtype=torch.float32, device=device)[None])[0].cpu().numpy()
+            obs, r, term, trunc, _ = env.step(action)
             ret += r
             done = term or trunc
         returns.append(ret)
@@ -357,29 +391,167 @@ def evaluate(actor, env_id, n_episodes, seed, device):
     return np.array(returns)
 
 
+# ------------------------------------------------- replay buffer (identical in the five off-policy scripts)
+class ReplayBuffer:
+    """Uniform replay. Stores `terminated` only: a time-limit truncation still bootstraps."""
+
+    def __init__(self, size, obs_dim, act_dim, device):
+        self.size, self.ptr, self.full = size, 0, False
+        self.obs = torch.empty((size, obs_dim), device=device)
+        self.next_obs = torch.empty((size, obs_dim), device=device)
+        self.actions = torch.empty((size, act_dim), device=device)
+        self.rewards = torch.empty((size, 1), device=device)
+        self.dones = torch.empty((size, 1), device=device)
+
+    def add(self, obs, next_obs, action, reward, terminated):
+        i = self.ptr
+        self.obs[i] = torch.as_tensor(obs)
+        self.next_obs[i] = torch.as_tensor(next_obs)
+        self.actions[i] = torch.as_tensor(action)
+        self.rewards[i] = float(reward)
+        self.dones[i] = float(terminated)
+        self.ptr = (i + 1) % self.size
+        self.full = self.full or self.ptr == 0
+
+    def sample_idx(self, n):
+        return torch.randint(0, self.size if self.full else self.ptr, (n,), device=self.obs.device)
+
+    def sample(self, n):
+        """A uniform batch (s, a, r, s', terminated)."""
+        idx = self.sample_idx(n)
+        return self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx], self.dones[idx]
+
+
+def soft_update(target, net, tau):
+    """Polyak averaging of the target network: target <- (1 - tau) target + tau net."""
+    with torch.no_grad():
+        for tp, p in zip(target.parameters(), net.parameters()):
+            tp.lerp_(p, tau)
+
+
+# ------------------------------------------------------------------------- logging (identical in all six scripts)
+class Logger:
+    """What a run writes into `runs/{run_name}/`: TensorBoard events (mirrored to Weights & Biases with `--track`)
+    and eval.csv; on stdout, one line at the start, a progress line every `--progress-interval` seconds, and a
+    line per evaluation."""
+
+    def __init__(self, args, run_name, mode, device, eval_columns):
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.dir, self.track, self.columns = f"runs/{run_name}", args.track, eval_columns
+        if args.track:  # Weights & Biases, only when asked for; it mirrors the TensorBoard events
+            try:
+                import wandb
+            except ImportError:
+                raise SystemExit("--track logs to Weights & Biases, which is not installed: pip install wandb") from None
+            wandb.init(
+                project=args.wandb_project_name,
+                entity=args.wandb_entity,
+                name=run_name,
+                config=vars(args),
+                sync_tensorboard=True,
+                save_code=True,
+            )
+        os.makedirs(self.dir, exist_ok=True)
+        self.writer = SummaryWriter(self.dir)
+        self.writer.add_text(
+            "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items())
+        )
+        self.csv = open(f"{self.dir}/eval.csv", "w", buffering=1)
+        self.csv.write(",".join(["global_step", *eval_columns, "wall_time"]) + "\n")
+        self.total_steps, self.interval = args.total_timesteps, args.progress_interval
+        self.start_time = self.last_time = time.time()
+        self.last_step, self.latest_eval = 0, "none yet"
+        self.eval_time, self.learning_since = 0.0, None  # for the learning speed, evaluation left out
+        print(
+            f"{args.exp_name}: {args.env}, mode {mode}, seed {args.seed}; {device}, {args.threads} torch thread(s); "
+            f"{args.total_timesteps} steps; logging to {self.dir}/",
+            flush=True,
+        )
+
+    def scalar(self, tag, value, step):
+        self.writer.add_scalar(tag, value, step)
+
+    def window_means(self, window, step):
+        """Log the mean of each list of per-update values (0-d tensors) under its tag, then empty the lists."""
+        for tag, values in window.items():
+            if values:
+                self.writer.add_scalar(tag, torch.stack(values).mean().item(), step)
+                values.clear()
+
+    def progress(self, step):
+        """A progress line, when `--progress-interval` seconds have passed since the last one."""
+        now = time.time()
+        if self.interval <= 0 or now - self.last_time < self.interval:
+            return
+        sps = (step - self.last_step) / (now - self.last_time)
+        left = (self.total_steps - step) / max(sps, 1e-9)
+        print(
+            f"{step}/{self.total_steps} steps ({100 * step / self.total_steps:.1f}%), {sps:.1f} steps/s, "
+            f"{int(left // 3600)}h{int(left % 3600 // 60):02d}m left; last evaluation: {self.latest_eval}",
+            flush=True,
+        )
+        self.last_time, self.last_step = now, step
+
+    def learning_started(self, step):
+        self.learning_since = (time.time(), step, self.eval_time)
+
+    @contextlib.contextmanager
+    def evaluating(self):
+        """Time spent inside is left out of the learning speed."""
+        t0 = time.time()
+        yield
+        self.eval_time += time.time() - t0
+
+    def evaluation(self, step, values):
+        """A row of eval.csv (`values` in `eval_columns`' order, formatted as it says, then the wall time),
+        the same values in TensorBoard under the tags it names, and a line on stdout."""
+        fields = [f"{values[name]:{fmt}}" for name, (fmt, _) in self.columns.items()]
+        self.csv.write(",".join([str(step), *fields, f"{time.time() - self.start_time:.1f}"]) + "\n")
+        for name, (_, tag) in self.columns.items():
+            self.writer.add_scalar(tag, values[name], step)
+        self.latest_eval = f"step {step}: " + ", ".join(f"{name} {f}" for name, f in zip(self.columns, fields))
+        print(f"evaluation at {self.latest_eval}", flush=True)
+
+    def learning_speed(self, step):
+        """Environment steps per second since learning started, evaluation left out (None before it started)."""
+        if self.learning_since is None:
+            return None
+        t, step0, eval0 = self.learning_since
+        return (step - step0) / max(time.time() - t - (self.eval_time - eval0), 1e-9)
+
+    def done(self, step, summary):
+        """The closing line of a finished run."""
+        sps = self.learning_speed(step)
+        speed = "" if sps is None else f"; {sps:.1f} steps/s while learning (evaluation excluded)"
+        print(f"done: {step} steps in {time.time() - self.start_time:.0f}s{speed}; {summary}")
+
+    def close(self):
+        self.writer.close()
+        self.csv.close()
+        if self.track:
+            import wandb
+
+            wandb.finish()
+
+
 def save_model(path, **modules):
+    """Every module's state_dict in one .npz, keys `{module}/{parameter}` (numpy, no pickle)."""
     arrays = {f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()}
     np.savez(path, **arrays)
 
 
 if __name__ == "__main__":
-    from torch.utils.tensorboard import SummaryWriter
-
     args = tyro.cli(Args)
     check_args(args)
-    run_name = f"{args.env}__{args.exp_name}__{args.mode}__{args.seed}__{int(time.time())}"
-    os.makedirs(f"runs/{run_name}", exist_ok=True)
-    writer = SummaryWriter(f"runs/{run_name}")
-    writer.add_text("hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items()))
-    csv = open(f"runs/{run_name}/eval.csv", "w", buffering=1)
-    csv.write("global_step,eval_return_mean,eval_return_std,max_average_return,wall_time\n")
-
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
+    run_name = f"{args.env}__{args.exp_name}__{args.mode}__{args.seed}__{int(time.time())}"
+    logger = Logger(args, run_name, args.mode, device, EVAL_COLUMNS)
 
     env = make_env(args.env)
     env.action_space.seed(args.seed)
@@ -406,34 +578,30 @@ if __name__ == "__main__":
         alpha = args.alpha
     rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
 
-    if args.mode != "rl":  # demonstrations: states and actions only; they never enter the replay buffer
-        if args.demo_path:
-            demo_states, demo_actions = demonstrators.load_demonstrations(args.demo_path)
-        else:
-            demo_states, demo_actions = demonstrators.rollout(dense_id(args.env), args.demo_episodes, seed=args.seed)
-        if demo_states.shape[1] != obs_dim or demo_actions.shape[1] != act_dim:
-            raise SystemExit(f"demonstrations are {demo_states.shape[1]}-d states and {demo_actions.shape[1]}-d actions; "
-                             f"{args.env} has {obs_dim} and {act_dim}")
-        demo_states = torch.as_tensor(demo_states, dtype=torch.float32, device=device)
-        demo_actions = torch.as_tensor(demo_actions, dtype=torch.float32, device=device)
-        print(f"{len(demo_states)} demonstration pairs")
+    if args.mode != "rl":
+        demo_states, demo_actions = load_demonstrations(args, obs_dim, act_dim, device)
 
     def w_rl(q):  # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
         return 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
 
     gild_updates = int(args.gild_warm_start * args.total_timesteps)
-    max_avg_return, start_time, n_updates, n_meta, eval_time, learn_start = -np.inf, time.time(), 0, 0, 0.0, None
+    max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
+    n_updates = 0
+    n_meta = 0
+    global_step = 0
     ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
     obs, _ = env.reset(seed=args.seed)
     try:
         for global_step in range(1, args.total_timesteps + 1):
+            logger.progress(global_step)
             # Alg. 1, l. 2: collect data (single env, reset by hand: no autoreset step to filter out)
             if global_step <= args.learning_starts:
                 action = env.action_space.sample()
             else:
                 with torch.no_grad():
                     s_t = torch.as_tensor(obs, dtype=torch.float32, device=device)[None]
-                    action = actor(s_t, torch.randn(1, act_dim, device=device))[0][0].cpu().numpy()
+                    action, _ = actor(s_t, torch.randn(1, act_dim, device=device))
+                    action = action[0].cpu().numpy()
             next_obs, reward, terminated, truncated, info = env.step(action)
             rb.add(obs, next_obs, action, reward, terminated)
             obs = next_obs
@@ -441,17 +609,17 @@ if __name__ == "__main__":
             ep_dense_return += info.get("dense_reward", reward)
             ep_len += 1
             if terminated or truncated:
-                writer.add_scalar("charts/episodic_return", ep_return, global_step)
-                writer.add_scalar("charts/episodic_dense_return", ep_dense_return, global_step)
-                writer.add_scalar("charts/episodic_length", ep_len, global_step)
+                logger.scalar("charts/episodic_return", ep_return, global_step)
+                logger.scalar("charts/episodic_dense_return", ep_dense_return, global_step)
+                logger.scalar("charts/episodic_length", ep_len, global_step)
                 ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
                 obs, _ = env.reset()
 
+            if global_step == args.learning_starts + 1:
+                logger.learning_started(global_step)
             if global_step > args.learning_starts:
-                learn_start = learn_start or (time.time(), global_step, eval_time)
                 # Alg. 1, l. 4-5: critic update, Eq. (5), SAC's soft clipped double Q target
-                idx = rb.sample_idx(args.batch_size)
-                s, a, r, s2, d = rb.obs[idx], rb.actions[idx], rb.rewards[idx], rb.next_obs[idx], rb.dones[idx]
+                s, a, r, s2, d = rb.sample(args.batch_size)
                 with torch.no_grad():
                     v2 = soft_value(actor, qf1_target, qf2_target, s2, torch.randn_like(a), alpha)
                     q_target = r + args.gamma * (1 - d) * v2
@@ -467,8 +635,21 @@ if __name__ == "__main__":
                     s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
                     noise = (torch.randn_like(a), torch.randn_like(a), torch.randn_like(a))
                     g, g_omega, loss_meta, loss_gild = gild_meta_gradients(
-                        actor, qf1, qf2, gild, s, demo_states[j], demo_actions[j], s_val, noise, args.policy_lr, alpha,
-                        w_rl, args.tanh_of_means, args.gild_on_replay_states, args.il_pre_tanh,
+                        actor,
+                        qf1,
+                        qf2,
+                        gild,
+                        s,
+                        demo_states[j],
+                        demo_actions[j],
+                        s_val,
+                        noise,
+                        args.policy_lr,
+                        alpha,
+                        w_rl,
+                        args.tanh_of_means,
+                        args.gild_on_replay_states,
+                        args.il_pre_tanh,
                     )
                     for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
                         p.grad = gw
@@ -490,49 +671,43 @@ if __name__ == "__main__":
                     actor_optimizer.step()
                 if autotune:
                     with torch.no_grad():
-                        log_pi = actor(s, torch.randn_like(a))[1]
+                        _, log_pi = actor(s, torch.randn_like(a))
                     alpha_loss = -(log_alpha.exp() * (log_pi + target_entropy)).mean()
                     alpha_optimizer.zero_grad()
                     alpha_loss.backward()
                     alpha_optimizer.step()
                     alpha = log_alpha.exp().item()
-                with torch.no_grad():
-                    for net, target in [(qf1, qf1_target), (qf2, qf2_target)]:
-                        for p, tp in zip(net.parameters(), target.parameters()):
-                            tp.lerp_(p, args.tau)
+                soft_update(qf1_target, qf1, args.tau)
+                soft_update(qf2_target, qf2, args.tau)
 
                 if global_step % 1000 == 0:
-                    writer.add_scalar("losses/qf_loss", qf_loss.item(), global_step)
-                    writer.add_scalar("losses/alpha", alpha, global_step)
-                    writer.add_scalar("charts/SPS", int(global_step / (time.time() - start_time)), global_step)
+                    logger.scalar("losses/qf_loss", qf_loss.item(), global_step)
+                    logger.scalar("losses/alpha", alpha, global_step)
+                    logger.scalar("charts/SPS", int(global_step / (time.time() - logger.start_time)), global_step)
                     if meta_step:  # the meta-gradient beside Adam's L2 term, weight_decay * omega
-                        writer.add_scalar("losses/meta_loss", loss_meta.item(), global_step)
-                        writer.add_scalar("losses/gild_loss", loss_gild.item(), global_step)
-                        writer.add_scalar("losses/meta_grad_norm", torch.cat([x.flatten() for x in g_omega]).norm().item(), global_step)
-                        writer.add_scalar("losses/gild_decay_norm", args.gild_weight_decay * torch.cat([p.flatten() for p in gild.parameters()]).norm().item(), global_step)
+                        decay = args.gild_weight_decay * parameters_to_vector(gild.parameters()).norm()
+                        logger.scalar("losses/meta_loss", loss_meta.item(), global_step)
+                        logger.scalar("losses/gild_loss", loss_gild.item(), global_step)
+                        logger.scalar("losses/meta_grad_norm", parameters_to_vector(g_omega).norm().item(), global_step)
+                        logger.scalar("losses/gild_decay_norm", decay.item(), global_step)
 
             if global_step % args.eval_freq == 0:
-                t0 = time.time()
-                returns = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
-                eval_time += time.time() - t0
+                with logger.evaluating():
+                    returns = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
                 max_avg_return = max(max_avg_return, returns.mean())
-                sps = int(global_step / (time.time() - start_time))
-                writer.add_scalar("eval/return", returns.mean(), global_step)
-                writer.add_scalar("eval/max_average_return", max_avg_return, global_step)
-                csv.write(f"{global_step},{returns.mean():.2f},{returns.std():.2f},{max_avg_return:.2f},{time.time() - start_time:.1f}\n")
-                print(f"step={global_step} eval_return={returns.mean():.1f} max_average_return={max_avg_return:.1f} SPS={sps}")
+                row = {
+                    "eval_return_mean": returns.mean(),
+                    "eval_return_std": returns.std(),
+                    "max_average_return": max_avg_return,
+                }
+                logger.evaluation(global_step, row)
                 if args.stop_at_return is not None and returns.mean() >= args.stop_at_return:
                     print(f"reached --stop-at-return {args.stop_at_return}; stopping")
                     break
-        if learn_start:
-            t, step0, eval0 = learn_start
-            sps = (global_step - step0) / (time.time() - t - (eval_time - eval0))
-            print(f"done: {global_step} steps in {time.time() - start_time:.0f}s; {sps:.1f} steps/s while learning "
-                  f"(evaluation excluded); {n_updates} updates, {n_meta} meta steps")
+        logger.done(global_step, f"{n_updates} updates, {n_meta} meta steps")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
-            save_model(f"runs/{run_name}/model.npz", actor=actor, qf1=qf1, qf2=qf2, gild=gild)
-            print(f"model saved to runs/{run_name}/model.npz")
+            save_model(f"{logger.dir}/model.npz", actor=actor, qf1=qf1, qf2=qf2, gild=gild)
+            print(f"model saved to {logger.dir}/model.npz")
         env.close()
-        writer.close()
-        csv.close()
+        logger.close()
