@@ -360,7 +360,8 @@ def next_lambda(lam, mu, g_il, g_rl, rho, args):
 
 
 # ==========================================================================================================
-# CAIR: the algorithm ends here. Below: evaluation, logging, and the training loop.
+# CAIR: the algorithm's functions end here. Below: evaluation, replay buffer and logging (boilerplate);
+# then `main`, whose training loop is Algorithm 1 (each step marked with its line).
 # ==========================================================================================================
 
 
@@ -560,7 +561,7 @@ if __name__ == "__main__":
     next_obs, _ = envs.reset(seed=args.seed)
     next_obs = torch.as_tensor(next_obs, dtype=torch.float32, device=device)
     logger.learning_started(global_step)
-    try:
+    try:  # the training loop: Algorithm 1
         for _ in range(args.total_timesteps // rollout):  # rollouts
             logger.progress(global_step)
             # the on-policy stabilisers: the policy's learning rate and the entropy coefficient fall with lambda

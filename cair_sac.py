@@ -325,7 +325,8 @@ def next_lambda(lam, mu, g_il, g_rl, args):
 
 
 # ==========================================================================================================
-# CAIR: the algorithm ends here. Below: evaluation, logging, and the training loop.
+# CAIR: the algorithm's functions end here. Below: evaluation, replay buffer and logging (boilerplate);
+# then `main`, whose training loop is Algorithm 1 (each step marked with its line).
 # ==========================================================================================================
 
 
@@ -558,7 +559,7 @@ if __name__ == "__main__":
     global_step = 0
     ep_return, ep_len = 0.0, 0
     obs, _ = env.reset(seed=args.seed)
-    try:
+    try:  # the training loop: Algorithm 1
         for global_step in range(1, args.total_timesteps + 1):
             logger.progress(global_step)
             # Alg. 1, l. 5-7: act, store (single env, reset by hand: no autoreset step to filter out)

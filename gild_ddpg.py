@@ -299,7 +299,8 @@ def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, ta
 
 
 # ==========================================================================================================
-# GILD: the algorithm ends here. Below: evaluation, the replay buffer, logging, and the training loop.
+# GILD: the algorithm's functions end here. Below: evaluation, replay buffer and logging (boilerplate);
+# then `main`, whose training loop is Algorithm 1 (each step marked with its line).
 # ==========================================================================================================
 
 
@@ -522,7 +523,7 @@ if __name__ == "__main__":
     global_step = 0
     ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
     obs, _ = env.reset(seed=args.seed)
-    try:
+    try:  # the training loop: Algorithm 1
         for global_step in range(1, args.total_timesteps + 1):
             logger.progress(global_step)
             # Alg. 1, l. 2: collect data (single env, reset by hand: no autoreset step to filter out)

@@ -12,26 +12,39 @@ and task, one line per mode. A Markdown table of each line's last value and mean
 (mean +- sample std over seeds) is printed as well.
 Needs matplotlib (`pip install matplotlib==3.11.2`), which the scripts themselves do not.
 """
+
 import argparse
 import collections
 import csv
 import pathlib
 import sys
 import textwrap
+
 import numpy as np
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("sweeps", nargs="+", help="sweep folders (benchmarks/sweep.py --out)")
-    p.add_argument("--metric", default="success_rate",
-                   help="an eval.csv column (success_rate, return, eval_return_mean, max_average_return, lambda) "
-                        "or a TensorBoard tag (cair/cos_d_il, charts/lambda, ...)")
-    p.add_argument("--panels", choices=["task", "script"], default="task",
-                   help="one panel per task (a line per script and mode), or per script and task (a line per mode)")
+    p.add_argument(
+        "--metric",
+        default="success_rate",
+        help="an eval.csv column (success_rate, return, eval_return_mean, max_average_return, lambda) "
+        "or a TensorBoard tag (cair/cos_d_il, charts/lambda, ...)",
+    )
+    p.add_argument(
+        "--panels",
+        choices=["task", "script"],
+        default="task",
+        help="one panel per task (a line per script and mode), or per script and task (a line per mode)",
+    )
     p.add_argument("--out", default="curves.png", help="the PNG to write")
-    p.add_argument("--level", nargs="*", default=[],
-                   help="ENV=VALUE: the demonstrator's level on a task (default: the csv's demonstrator_success_rate column)")
+    p.add_argument(
+        "--level",
+        nargs="*",
+        default=[],
+        help="ENV=VALUE: the demonstrator's level on a task (default: the csv's demonstrator_success_rate column)",
+    )
     p.add_argument("--title", help="a title over the panels (for instance the machine and the budget)")
     return p.parse_args(argv)
 
@@ -67,8 +80,9 @@ def read_runs(sweeps, metric):
                 continue
             if metric not in rows[0]:
                 raise SystemExit(f"{path} has no column {metric!r}; it has {', '.join(rows[0])}")
-            curves[env][(script, mode)].append((np.array([int(r["global_step"]) for r in rows]),
-                                                np.array([float(r[metric]) for r in rows])))
+            curves[env][(script, mode)].append(
+                (np.array([int(r["global_step"]) for r in rows]), np.array([float(r[metric]) for r in rows]))
+            )
     return curves, levels, experts
 
 
@@ -80,7 +94,9 @@ def main(args):
 
     curves, levels, experts = read_runs(args.sweeps, args.metric)
     if not curves:
-        raise SystemExit(f"no eval.csv under {', '.join(args.sweeps)} (expected <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv)")
+        raise SystemExit(
+            f"no eval.csv under {', '.join(args.sweeps)} (expected <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv)"
+        )
     for item in args.level:
         env, _, value = item.partition("=")
         levels[env] = float(value)
@@ -92,7 +108,8 @@ def main(args):
             else:
                 panels[(env, "")][f"{script} {mode}"] = seeds
     fig, axes = plt.subplots(1, len(panels), figsize=(max(7, 5 * len(panels)), 4.2), squeeze=False)
-    print(f"| panel | line | seeds | last step | {args.metric} at the last step | mean over the curve |\n|---|---|---|---|---|---|")
+    print(f"| panel | line | seeds | last step | {args.metric} at the last step | mean over the curve |")
+    print("|---|---|---|---|---|---|")
     for ax, ((env, script), lines) in zip(axes[0], sorted(panels.items())):
         title = f"{script} {env}".strip()
         for label, seeds in sorted(lines.items()):
@@ -100,8 +117,10 @@ def main(args):
             steps, values = seeds[0][0][:n], np.stack([v[:n] for _, v in seeds])
             last, curve = values[:, -1], values.mean(1)  # per seed; printed as mean +- sample std over seeds
             sd = (lambda x: x.std(ddof=1)) if len(seeds) > 1 else (lambda x: 0.0)
-            print(f"| {title} | {label} | {len(seeds)} | {steps[-1]} | {last.mean():.4g} +- {sd(last):.2g} "
-                  f"| {curve.mean():.4g} +- {sd(curve):.2g} |")
+            print(
+                f"| {title} | {label} | {len(seeds)} | {steps[-1]} | {last.mean():.4g} +- {sd(last):.2g} "
+                f"| {curve.mean():.4g} +- {sd(curve):.2g} |"
+            )
             (line,) = ax.plot(steps, values.mean(0), label=f"{label} ({len(seeds)} seeds)")
             ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
         if env in levels:
@@ -114,7 +133,8 @@ def main(args):
         fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
-    print(f"wrote {args.out}: {', '.join(f'{script} {env} ({len(lines)} lines)'.strip() for (env, script), lines in sorted(panels.items()))}")
+    drawn = [f"{script} {env} ({len(lines)} lines)".strip() for (env, script), lines in sorted(panels.items())]
+    print(f"wrote {args.out}: {', '.join(drawn)}")
     return 0
 
 

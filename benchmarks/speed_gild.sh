@@ -10,9 +10,10 @@ scripts=${1:-gild_td3.py gild_sac.py gild_ddpg.py}; env=${2:-Hopper-sparse}; ste
 py=${PYTHON:-$PWD/.venv/bin/python}
 export OMP_NUM_THREADS=1
 demo=$(mktemp -d)
-# Speed does not depend on what the demonstrations say: 5000 random (s, a) pairs of the task's shape.
+# Speed does not depend on what the demonstrations say: 5000 random (s, a) pairs of the task's shape
+# (python -c imports from the working directory, the repository root).
 $py -c "
-import sys, numpy as np, gymnasium as gym; sys.path.insert(0, '.'); import demonstrators
+import numpy as np, gymnasium as gym, demonstrators
 e = gym.make('$env'.replace('-sparse', '-v5')); n = 5000
 demonstrators.save_demonstrations('$demo/demos.npz', np.random.default_rng(0).normal(size=(n, e.observation_space.shape[0])),
                                   np.random.default_rng(1).uniform(-1, 1, size=(n, e.action_space.shape[0])))"

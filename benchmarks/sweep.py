@@ -15,6 +15,7 @@ SLURM over Ray because the runs are independent single-core processes that share
 file system, which is exactly a job array, and because it needs no new dependency: the generated
 script is plain bash (the tests run its tasks locally by setting SLURM_ARRAY_TASK_ID).
 """
+
 import argparse
 import json
 import os
@@ -33,13 +34,19 @@ def parse_args(argv=None):
     p.add_argument("--out", default="sweeps/sweep", help="the sweep's folder")
     p.add_argument("--scripts", nargs="+", default=["gild_td3.py"], help="top-level scripts to run")
     p.add_argument("--envs", nargs="+", default=["Hopper-sparse"], help="tasks (each script's --env)")
-    p.add_argument("--modes", nargs="+", default=[""],
-                   help='flag strings, one per mode, quoted (for instance "--mode gild" or "--il bc --cagrad-c 0")')
+    p.add_argument(
+        "--modes",
+        nargs="+",
+        default=[""],
+        help='flag strings, one per mode, quoted (for instance "--mode gild" or "--il bc --cagrad-c 0")',
+    )
     p.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3], help="seeds")
     p.add_argument("--extra", default="", help='flags added to every run, quoted (for instance "--total-timesteps 100000")')
     p.add_argument("--workers", type=int, default=2, help="runs at a time (each gets one torch thread)")
     p.add_argument("--backend", choices=["local", "slurm"], default="local", help="run here, or write a SLURM job array")
-    p.add_argument("--slurm-options", default="--cpus-per-task=1 --mem=4G --time=2-00:00:00", help="#SBATCH options of every array task")
+    p.add_argument(
+        "--slurm-options", default="--cpus-per-task=1 --mem=4G --time=2-00:00:00", help="#SBATCH options of every array task"
+    )
     p.add_argument("--run-index", type=int, help="run only this entry of <out>/plan.json (what a SLURM array task calls)")
     p.add_argument("--python", default=sys.executable, help="the interpreter that runs the scripts")
     return p.parse_args(argv)
@@ -59,7 +66,9 @@ def make_plan(args):
                 for seed in args.seeds:
                     folder = pathlib.Path(args.out) / pathlib.Path(script).stem / env / slug(mode) / f"seed{seed}"
                     cmd = [script, "--env", env, "--seed", str(seed), *shlex.split(mode), *shlex.split(args.extra)]
-                    plan.append({"script": script, "env": env, "mode": mode, "seed": seed, "dir": str(folder.resolve()), "cmd": cmd})
+                    plan.append(
+                        {"script": script, "env": env, "mode": mode, "seed": seed, "dir": str(folder.resolve()), "cmd": cmd}
+                    )
     return plan
 
 
@@ -103,12 +112,15 @@ def run_local(plan, args):
                     n_done += 1
                 else:
                     failed.append(run)
-                print(f"[{n_done}/{len(plan)} done, {len(running)} running, {len(failed)} failed, {time.time() - t0:.0f}s] "
-                      f"{'finished' if proc.returncode == 0 else 'FAILED'}: {run['dir']}", flush=True)
+                print(
+                    f"[{n_done}/{len(plan)} done, {len(running)} running, {len(failed)} failed, {time.time() - t0:.0f}s] "
+                    f"{'finished' if proc.returncode == 0 else 'FAILED'}: {run['dir']}",
+                    flush=True,
+                )
     except KeyboardInterrupt:  # the runs get the interrupt too, keep what they logged and stop
         for proc in running:
             proc.wait()
-        raise SystemExit("interrupted; run the same command again to resume")
+        raise SystemExit("interrupted; run the same command again to resume") from None
     for run in failed:
         print(f"failed: {run['dir']}/log.txt")
     return 1 if failed else 0
@@ -116,11 +128,17 @@ def run_local(plan, args):
 
 def write_slurm(plan, args):
     out = pathlib.Path(args.out).resolve()
-    lines = ["#!/usr/bin/env bash", f"#SBATCH --job-name=sweep-{out.name}", f"#SBATCH --array=0-{len(plan) - 1}%{args.workers}",
-             f"#SBATCH --output={out}/slurm-%A_%a.out"] + [f"#SBATCH {opt}" for opt in shlex.split(args.slurm_options)]
-    lines += ["export OMP_NUM_THREADS=1",
-              shlex.join([args.python, str(ROOT / "benchmarks" / "sweep.py"), "--out", str(out), "--python", args.python])
-              + ' --run-index "$SLURM_ARRAY_TASK_ID"']
+    lines = [
+        "#!/usr/bin/env bash",
+        f"#SBATCH --job-name=sweep-{out.name}",
+        f"#SBATCH --array=0-{len(plan) - 1}%{args.workers}",
+        f"#SBATCH --output={out}/slurm-%A_%a.out",
+    ] + [f"#SBATCH {opt}" for opt in shlex.split(args.slurm_options)]
+    lines += [
+        "export OMP_NUM_THREADS=1",
+        shlex.join([args.python, str(ROOT / "benchmarks" / "sweep.py"), "--out", str(out), "--python", args.python])
+        + ' --run-index "$SLURM_ARRAY_TASK_ID"',
+    ]
     (out / "sweep.sbatch").write_text("\n".join(lines) + "\n")
     print(f"{len(plan)} runs; submit with: sbatch {out}/sweep.sbatch")
 

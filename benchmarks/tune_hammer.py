@@ -1,6 +1,8 @@
 """Tune the Hammer controller's constants (`hammer.SPACE`) by the cross-entropy method, numpy only.
 
-    OMP_NUM_THREADS=1 python -m demonstrators.tune_hammer --generations 30 --out demonstrators/hammer_params.json
+    OMP_NUM_THREADS=1 python -m benchmarks.tune_hammer --generations 30 --out demonstrators/hammer_params.json
+
+Run it from the repository root: `python -m` puts the root on the import path, so `demonstrators` imports.
 
 Each candidate (constants scaled to [0, 1] within their ranges) plays `--episodes` episodes of the
 clean controller on training seeds (10000 + ...; fresh ones every generation, shared by the
@@ -10,6 +12,7 @@ insertion (as a fraction of the 0.09 m travel), which ranks candidates before an
 best mean of the last generation, re-scored on `--final-episodes` fresh seeds against the
 starting constants, is written as JSON (hammer.py loads it) if it does better.
 """
+
 import argparse
 import json
 import time
@@ -36,12 +39,12 @@ def evaluate(params, seeds, envs):
     """(success share, mean deepest insertion / 0.09) of the clean controller, episodes in lockstep."""
     scores, depth = [], []
     for i in range(0, len(seeds), len(envs)):
-        batch = seeds[i:i + len(envs)]
+        batch = seeds[i : i + len(envs)]
         obs = np.stack([e.reset(seed=int(s))[0] for e, s in zip(envs, batch)])
         count, deepest = np.zeros(len(batch)), np.zeros(len(batch))
         for _ in range(200):
             act = np.clip(hammer.controller(obs, params), -1.0, 1.0)
-            for j, e in enumerate(envs[:len(batch)]):
+            for j, e in enumerate(envs[: len(batch)]):
                 obs[j], _, _, _, info = e.step(act[j])
                 count[j] += info["success"]
             deepest = np.maximum(deepest, obs[:, 26])
@@ -75,15 +78,20 @@ def main():
         pop[0] = mean  # keep the current mean in the race
         res = [evaluate(to_params(z), seeds, envs) for z in pop]
         fit = np.array([s + a.shaping * d for s, d in res])
-        elite = pop[np.argsort(-fit)[:a.elite]]
+        elite = pop[np.argsort(-fit)[: a.elite]]
         mean = elite.mean(axis=0)
         std = np.maximum(0.7 * std + 0.3 * elite.std(axis=0), 0.02)
-        print(f"gen {g:3d}  best {fit.max():.3f} (success {res[int(fit.argmax())][0]:.2f})  "
-              f"mean-candidate {fit[0]:.3f} (success {res[0][0]:.2f})  {time.time() - t0:.0f}s", flush=True)
+        print(
+            f"gen {g:3d}  best {fit.max():.3f} (success {res[int(fit.argmax())][0]:.2f})  "
+            f"mean-candidate {fit[0]:.3f} (success {res[0][0]:.2f})  {time.time() - t0:.0f}s",
+            flush=True,
+        )
     final_seeds = list(range(next_seed, next_seed + a.final_episodes))
     new, old = evaluate(to_params(mean), final_seeds, envs), evaluate(start, final_seeds, envs)
-    print(f"final, {a.final_episodes} fresh seeds: tuned success {new[0]:.3f} (depth {new[1]:.2f}), "
-          f"start {old[0]:.3f} (depth {old[1]:.2f})")
+    print(
+        f"final, {a.final_episodes} fresh seeds: tuned success {new[0]:.3f} (depth {new[1]:.2f}), "
+        f"start {old[0]:.3f} (depth {old[1]:.2f})"
+    )
     if new[0] + a.shaping * new[1] > old[0] + a.shaping * old[1]:
         with open(a.out, "w") as f:
             json.dump({k: round(v, 5) for k, v in to_params(mean).items()}, f, indent=1)

@@ -16,6 +16,7 @@ Flat observation (28): `np.concatenate([obs["observation"], obs["desired_goal"]]
 Action (4) in [-1, 1]: xyz moves the gripper by 0.05 * a per step; a[3] opens (+) or closes (-)
 the fingers (Push and Slide block them).
 """
+
 import numpy as np
 
 OBS_DIM, ACT_DIM = 28, 4

@@ -16,8 +16,9 @@ Phases, read off the geometry at every step:
             nail head along the nail's axis.
 Arm and wrist targets are the current joint angle plus a gain times the task-space error, so the
 controller closes the loop on the observation. Its constants, `PARAMS`, were tuned by
-`demonstrators/tune_hammer.py` (numbers and command: demonstrators/README.md).
+`benchmarks/tune_hammer.py` (numbers and command: demonstrators/README.md).
 """
+
 import json
 import pathlib
 
@@ -33,30 +34,37 @@ ARM_SERVO = 2.5  # the arm's position servos settle at 2.5 x their control (gain
 FLEX = [5, 6, 7, 9, 10, 11, 13, 14, 15, 18, 19, 20]  # finger flexion joints (J2, J1, J0)
 THUMB = [21, 22, 23, 24, 25]
 
-# name: (default, low, high) -- the search space of tune_hammer.py
+# name: (default, low, high) -- the search space of benchmarks/tune_hammer.py
 SPACE = {
-    "a0_descend": (0.28, -0.2, 1.0),    # arm action while lowering onto the handle
-    "a0_close": (0.88, -0.2, 1.0),      # arm action while closing the fingers
+    "a0_descend": (0.28, -0.2, 1.0),  # arm action while lowering onto the handle
+    "a0_close": (0.88, -0.2, 1.0),  # arm action while closing the fingers
     "grasp_height": (0.075, 0.03, 0.12),  # palm above the handle below which the fingers close
-    "closed": (0.9, 0.1, 1.3),         # mean flexion (rad) above which the hand counts as closed
-    "flex": (0.43, 0.0, 1.0),           # finger flexion action while grasping/holding
-    "th0": (0.27, -1.0, 1.0), "th1": (-0.685, -1.0, 1.0), "th2": (-0.209, -1.0, 1.0),
-    "th3": (-0.004, -1.0, 1.0), "th4": (-0.005, -1.0, 1.0),
-    "wr1_grasp": (0.64, -1.0, 1.0), "wr0_grasp": (-0.01, -1.0, 1.0),
-    "palm_dx": (0.02, -0.05, 0.05),     # palm x minus handle x while grasping
-    "lifted": (0.08, 0.04, 0.15),       # handle height above which the hammer is up
-    "lift_a0": (-0.2, -1.0, 0.5),       # arm action while lifting
-    "k_z": (3.0, 0.1, 10.0), "k_x": (2.0, 0.1, 10.0), "k_y": (2.0, 0.1, 10.0),
-    "sag": (0.08, -0.1, 0.3),           # gravity's sag of the arm joint (rad), fed forward
-    "max_step": (0.15, 0.02, 0.5),      # largest joint step (rad) the aim asks for at once
-    "wr0_hold": (0.0, -1.0, 1.0),       # wrist deviation action while aiming and striking
-    "back": (0.08, 0.02, 0.2),          # how far behind the nail head to aim
-    "tol": (0.025, 0.005, 0.06),        # off-axis distance under which to strike
-    "through": (0.12, 0.02, 0.25),      # how far past the nail head to drive
-    "dz": (0.0, -0.05, 0.05), "dy": (0.0, -0.05, 0.05),  # aim offsets
+    "closed": (0.9, 0.1, 1.3),  # mean flexion (rad) above which the hand counts as closed
+    "flex": (0.43, 0.0, 1.0),  # finger flexion action while grasping/holding
+    "th0": (0.27, -1.0, 1.0),
+    "th1": (-0.685, -1.0, 1.0),
+    "th2": (-0.209, -1.0, 1.0),
+    "th3": (-0.004, -1.0, 1.0),
+    "th4": (-0.005, -1.0, 1.0),
+    "wr1_grasp": (0.64, -1.0, 1.0),
+    "wr0_grasp": (-0.01, -1.0, 1.0),
+    "palm_dx": (0.02, -0.05, 0.05),  # palm x minus handle x while grasping
+    "lifted": (0.08, 0.04, 0.15),  # handle height above which the hammer is up
+    "lift_a0": (-0.2, -1.0, 0.5),  # arm action while lifting
+    "k_z": (3.0, 0.1, 10.0),
+    "k_x": (2.0, 0.1, 10.0),
+    "k_y": (2.0, 0.1, 10.0),
+    "sag": (0.08, -0.1, 0.3),  # gravity's sag of the arm joint (rad), fed forward
+    "max_step": (0.15, 0.02, 0.5),  # largest joint step (rad) the aim asks for at once
+    "wr0_hold": (0.0, -1.0, 1.0),  # wrist deviation action while aiming and striking
+    "back": (0.08, 0.02, 0.2),  # how far behind the nail head to aim
+    "tol": (0.025, 0.005, 0.06),  # off-axis distance under which to strike
+    "through": (0.12, 0.02, 0.25),  # how far past the nail head to drive
+    "dz": (0.0, -0.05, 0.05),
+    "dy": (0.0, -0.05, 0.05),  # aim offsets
 }
 PARAMS = {k: v[0] for k, v in SPACE.items()}
-TUNED = pathlib.Path(__file__).parent / "hammer_params.json"  # written by tune_hammer.py
+TUNED = pathlib.Path(__file__).parent / "hammer_params.json"  # written by benchmarks/tune_hammer.py
 if TUNED.exists():
     PARAMS.update(json.loads(TUNED.read_text()))
 

@@ -5,10 +5,13 @@ stopped early (`--stop-at-return`) at roughly a third to a half of a good TD3 re
 are plain numpy arrays in `weights/<task>.npz` (loaded with allow_pickle=False: no code runs on
 load). Measured dense returns and the commands that retrain them: `demonstrators/README.md`.
 """
+
 import pathlib
 
 import gymnasium as gym
 import numpy as np
+
+from demonstrators.rollout import run_episodes
 
 WEIGHTS = pathlib.Path(__file__).parent / "weights"
 
@@ -22,8 +25,15 @@ def has_behaviour_policy(env_id):
     return (WEIGHTS / f"{env_id}.npz").exists()
 
 
-def no_demonstrator_message(env_id):
-    shipped = sorted(p.stem for p in WEIGHTS.glob("*.npz"))
+def behaviour_policies():
+    """The gymnasium ids with a shipped behaviour policy, sorted."""
+    return sorted(p.stem for p in WEIGHTS.glob("*.npz"))
+
+
+def no_demonstrator_message(env_id, shipped=None):
+    """Why `env_id` has no demonstrator and how to bring one; `shipped` lists the tasks that have
+    one (default: those with a behaviour policy)."""
+    shipped = behaviour_policies() if shipped is None else shipped
     return (
         f"no demonstrator is shipped for {env_id!r} (shipped: {', '.join(shipped) or 'none'}). Bring your own: "
         "save an .npz with float arrays `states` (N, obs_dim) and `actions` (N, act_dim), for instance with "
@@ -37,7 +47,9 @@ class BehaviourPolicy:
 
     def __init__(self, path):
         with np.load(path, allow_pickle=False) as f:
-            self.layers = [(f[f"{n}.weight"].astype(np.float64), f[f"{n}.bias"].astype(np.float64)) for n in ("fc1", "fc2", "fc_mu")]
+            self.layers = [
+                (f[f"{n}.weight"].astype(np.float64), f[f"{n}.bias"].astype(np.float64)) for n in ("fc1", "fc2", "fc_mu")
+            ]
             self.scale, self.bias = f["action_scale"].astype(np.float64), f["action_bias"].astype(np.float64)
         self.obs_dim, self.act_dim = self.layers[0][0].shape[1], self.layers[-1][0].shape[0]
 
@@ -61,29 +73,16 @@ def rollout(env_id, n_episodes=10, seed=0, policy=None, with_returns=False):
     the episodes' returns if `with_returns`. Deterministic for a given seed (episode i resets
     with seed + i)."""
     policy = policy or load_behaviour_policy(env_id)
-    env = gym.make(env_id)
-    states, actions, returns = [], [], []
-    for ep in range(n_episodes):
-        obs, _ = env.reset(seed=seed + ep)
-        done, ret = False, 0.0
-        while not done:
-            a = policy(obs[None])[0]
-            states.append(obs)
-            actions.append(a)
-            obs, r, term, trunc, _ = env.step(a)
-            ret += r
-            done = term or trunc
-        returns.append(ret)
-    env.close()
-    states, actions = np.asarray(states, dtype=np.float32), np.asarray(actions, dtype=np.float32)
-    return (states, actions, np.array(returns)) if with_returns else (states, actions)
+    with gym.make(env_id) as env:
+        data = run_episodes(env, lambda obs: policy(obs[None])[0], n_episodes, seed)
+    states, actions = data["states"], data["actions"]
+    return (states, actions, data["returns"]) if with_returns else (states, actions)
 
 
 def export_actor(model_path, env_id):
     """Copy the actor of a `gild_td3.py --save-model` file into weights/<env_id>.npz."""
     with np.load(model_path, allow_pickle=False) as f:
-        actor = {k[len("actor/"):]: f[k] for k in f.files if k.startswith("actor/")}
+        actor = {k[len("actor/") :]: f[k] for k in f.files if k.startswith("actor/")}
     WEIGHTS.mkdir(exist_ok=True)
     np.savez(WEIGHTS / f"{env_id}.npz", **actor)
     return WEIGHTS / f"{env_id}.npz"
-

@@ -16,8 +16,11 @@ DETOUR_ANGLE * min(1, |GOAL - p| / |GOAL|), so it leaves the start 75 degrees of
 straightens out as it closes in (a visible detour, as the paper's Figure 4 shows for its Behavior
 policy), with Gaussian angle noise of its own. A pure function of the state: queryable anywhere.
 """
+
 import gymnasium as gym
 import numpy as np
+
+from demonstrators.rollout import run_episodes
 
 GOAL = np.array([0.5, 0.5], dtype=np.float32)
 STEP, RADIUS, SHAPING, HORIZON = 0.1, 0.05, 0.2, 100
@@ -71,24 +74,11 @@ class Point2DDemonstrator:
 def rollout(n_episodes=10, seed=0, with_returns=False, with_success=False):
     """(states, actions) of the demonstrator over n_episodes (episode i resets with seed + i;
     the demonstrator's noise is seeded by `seed`), and the returns / successes if asked."""
-    env, policy = gym.make("Point2D"), Point2DDemonstrator(seed)
-    states, actions, returns, successes, lengths = [], [], [], [], []
-    for ep in range(n_episodes):
-        obs, _ = env.reset(seed=seed + ep)
-        done, ret, info = False, 0.0, {"is_success": False}
-        while not done:
-            a = policy(obs)
-            states.append(obs)
-            actions.append(a)
-            obs, r, term, trunc, info = env.step(a)
-            ret += r
-            done = term or trunc
-        returns.append(ret)
-        successes.append(info["is_success"])
-    env.close()
-    out = (np.asarray(states, np.float32), np.asarray(actions, np.float32))
+    with gym.make("Point2D") as env:
+        data = run_episodes(env, Point2DDemonstrator(seed), n_episodes, seed, success=lambda infos: infos[-1]["is_success"])
+    out = (data["states"], data["actions"])
     if with_returns:
-        out += (np.array(returns),)
+        out += (data["returns"],)
     if with_success:
-        out += (np.array(successes),)
+        out += (data["success"],)
     return out

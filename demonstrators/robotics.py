@@ -22,6 +22,7 @@ Flat observations: Fetch `np.concatenate([obs["observation"], obs["desired_goal"
 `hammer.py`). Success: Fetch info["is_success"] at the last of the 50 steps; Hammer
 info["success"] (nail driven) at more than 25 of the 200 steps.
 """
+
 import functools
 import hashlib
 import os
@@ -32,6 +33,7 @@ import gymnasium as gym
 import numpy as np
 
 from demonstrators import fetch, hammer
+from demonstrators.rollout import run_episodes
 
 HAMMER = "AdroitHandHammerSparse-v1"
 ROBOTICS_TASKS = ("FetchPickAndPlace-v4", "FetchPush-v4", "FetchSlide-v4", HAMMER)
@@ -145,26 +147,13 @@ def rollout_dataset(env_id, n_episodes=50, seed=0, demonstrator=None):
     Deterministic for a given seed."""
     _check(env_id)
     pi = demonstrator if demonstrator is not None else make_demonstrator(env_id, seed=seed)
-    env = make_env(env_id)
-    cols = {k: [] for k in ("states", "actions", "rewards", "next_states", "dones", "timeouts", "episode_starts")}
-    success = []
-    for ep in range(n_episodes):
-        obs, _ = env.reset(seed=seed + ep)
-        x, infos, t, done = flatten_obs(obs), [], 0, False
-        while not done:
-            a = pi(x)
-            obs, r, term, trunc, info = env.step(a)
-            nx = flatten_obs(obs)
-            for k, v in zip(cols, (x, a, r, nx, term, trunc and not term, t == 0)):
-                cols[k].append(v)
-            infos.append(info)
-            x, t, done = nx, t + 1, term or trunc
-        success.append(episode_success(env_id, infos))
-    env.close()
-    data = {k: np.asarray(v, dtype=np.float32 if k in ("states", "actions", "rewards", "next_states") else bool)
-            for k, v in cols.items()}
+    with make_env(env_id) as env:
+        steps = run_episodes(
+            env, pi, n_episodes, seed, observe=flatten_obs, success=lambda infos: episode_success(env_id, infos)
+        )
+    data = {k: steps[k] for k in ("states", "actions", "rewards", "next_states", "dones", "timeouts", "episode_starts")}
     data["labels"] = pi.clean(data["states"]) if hasattr(pi, "clean") else data["actions"]
-    data["success"] = np.asarray(success, dtype=bool)
+    data["success"] = steps["success"]
     return data
 
 
@@ -176,7 +165,13 @@ def measure_success(env_id, n_episodes=200, seed=0, **demonstrator_kwargs):
 
 # ------------------------------------------------------------------------- the offline set, cached
 CACHE_ENV = "DEMONSTRATORS_CACHE"
-_SOURCES = ("robotics.py", "fetch.py", "hammer.py", "hammer_params.json")  # what decides the demonstrators' actions
+_SOURCES = (
+    "robotics.py",
+    "rollout.py",
+    "fetch.py",
+    "hammer.py",
+    "hammer_params.json",
+)  # what decides the demonstrators' actions
 
 
 def cache_dir():
@@ -234,41 +229,3 @@ def offline_dataset(env_id, n_episodes, seed=0, log=print):
         if os.path.exists(tmp):
             os.remove(tmp)
     return data
-
-
-# Bring your own transitions: the demonstration .npz (`states`, `actions`, readable by
-# demonstrators.load_demonstrations) with these optional arrays, one row per transition.
-OPTIONAL_ARRAYS = {"rewards": "float", "next_states": "float", "dones": "bool", "timeouts": "bool", "episode_starts": "bool"}
-
-
-def save_transitions(path, data):
-    """Write a dict like rollout_dataset's (states and actions required; rewards, next_states,
-    dones, timeouts, episode_starts optional; other keys ignored) as a plain .npz."""
-    keys = ["states", "actions"] + [k for k in OPTIONAL_ARRAYS if k in data]
-    arrays = {k: np.asarray(data[k], dtype=bool if OPTIONAL_ARRAYS.get(k) == "bool" else np.float32) for k in keys}
-    _validate(arrays, path)
-    np.savez(path, **arrays)
-
-
-def load_transitions(path):
-    """The arrays of a transitions .npz as a dict (float32 / bool), checked, with clear errors."""
-    with np.load(path, allow_pickle=False) as f:
-        missing = {"states", "actions"} - set(f.files)
-        if missing:
-            raise ValueError(f"{path}: missing arrays {sorted(missing)}; expected `states` (N, obs_dim) and "
-                             f"`actions` (N, act_dim), optionally {', '.join(OPTIONAL_ARRAYS)}")
-        data = {k: f[k] for k in ["states", "actions"] + [k for k in OPTIONAL_ARRAYS if k in f.files]}
-    data = {k: v.astype(bool) if OPTIONAL_ARRAYS.get(k) == "bool" else v.astype(np.float32) for k, v in data.items()}
-    _validate(data, path)
-    return data
-
-
-def _validate(d, path):
-    s, a = d["states"], d["actions"]
-    if s.ndim != 2 or a.ndim != 2 or len(s) != len(a) or len(s) == 0:
-        raise ValueError(f"{path}: need 2-d `states` and `actions` with the same number (> 0) of rows; got {s.shape} and {a.shape}")
-    for k in OPTIONAL_ARRAYS:
-        if k in d:
-            want = s.shape if k == "next_states" else (len(s),)
-            if d[k].shape != want:
-                raise ValueError(f"{path}: `{k}` must have shape {want} (one per transition), got {d[k].shape}")

@@ -1,3 +1,6 @@
+"""Helpers shared by the tests. The repository root is on the import path (pyproject.toml's
+`pythonpath`), so tests import the scripts, `demonstrators` and `benchmarks` directly."""
+
 import csv
 import os
 import pathlib
@@ -7,7 +10,13 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+
+
+def run_python(*args, cwd=ROOT, timeout=300, **env):
+    """`python ARGS` in a subprocess, in `cwd` (default: the repository root, as a user runs the tools),
+    with one torch thread and `env` added to the environment; returns the CompletedProcess (text output)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", **env)
+    return subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture
@@ -20,11 +29,10 @@ def run_script(tmp_path):
     def run(script, *args, check=True):
         cwd = tmp_path / f"call{next(calls)}"
         cwd.mkdir()
-        env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT), DEMONSTRATORS_CACHE=str(tmp_path / "cache"))
-        proc = subprocess.run([sys.executable, str(ROOT / script), *args], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=600)
+        cache = str(tmp_path / "cache")
+        proc = run_python(ROOT / script, *args, cwd=cwd, timeout=600, PYTHONPATH=str(ROOT), DEMONSTRATORS_CACHE=cache)
         if check and proc.returncode != 0:
-            raise AssertionError(f"{script} {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+            raise AssertionError(f"{script} {' '.join(map(str, args))} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
         proc.runs = cwd / "runs"
         return proc
 
@@ -40,8 +48,7 @@ def eval_rows(proc):
 
 def tb_scalars(proc, tag):
     """The values a run logged to TensorBoard under `tag`, in step order (read as benchmarks/plot.py reads them)."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from plot import read_tensorboard
+    from benchmarks.plot import read_tensorboard
 
     (run,) = proc.runs.glob("*/")
     return read_tensorboard(run, tag)[1].tolist()

@@ -1,4 +1,6 @@
-"""CAIR's math, in each CAIR script: CAGrad (Eq. 3) against a brute-force optimum and its dual, and Algorithm 2's properties."""
+"""CAIR's math, in each CAIR script: CAGrad (Eq. 3) against a brute-force optimum and its dual, and Algorithm 2's
+properties."""
+
 import math
 
 import numpy as np
@@ -170,7 +172,8 @@ def test_optimize_lambda_reads_the_moving_average_when_given():
 def test_gae_matches_the_definition_and_cuts_at_episode_ends():
     gen = torch.Generator().manual_seed(0)
     T, N, gamma, lam = 7, 3, 0.9, 0.8
-    rewards, values, next_value = torch.randn(T, N, generator=gen), torch.randn(T, N, generator=gen), torch.randn(N, generator=gen)
+    rewards, values = torch.randn(T, N, generator=gen), torch.randn(T, N, generator=gen)
+    next_value = torch.randn(N, generator=gen)
     dones = torch.zeros(T, N)
     dones[2, 0] = dones[6, 1] = 1.0  # env 0 ends an episode at t = 2; env 1 at the last step
     adv = cair_ppo_dagger.gae(rewards, values, dones, next_value, gamma, lam)

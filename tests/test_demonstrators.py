@@ -1,11 +1,21 @@
-"""The locomotion behaviour policies and the demonstration file format."""
+"""The locomotion behaviour policies, the package's entry points (make_demonstrator, the command
+line) and the demonstration file format with its errors."""
+
+import io
+import os
+import pickle
+
 import numpy as np
 import pytest
 
 import demonstrators
-from demonstrators import locomotion
+from conftest import run_python
+from demonstrators import files, locomotion, robotics
+
+SHIPPED = locomotion.behaviour_policies()  # the behaviour policies' tasks
 
 
+# ------------------------------------------------------------------------------------ the behaviour policies
 @pytest.fixture
 def policy(tmp_path):
     """A random actor in the shipped weight format (so these tests need no trained weights)."""
@@ -35,26 +45,10 @@ def test_rollout_is_deterministic_per_seed_with_right_shapes(policy):
     assert not (len(s1) == len(s3) and np.array_equal(s1, s3))
 
 
-def test_demonstration_file_round_trip_and_errors(tmp_path):
-    states, actions = np.ones((4, 11)), np.zeros((4, 3))
-    demonstrators.save_demonstrations(tmp_path / "d.npz", states, actions)
-    s, a = demonstrators.load_demonstrations(tmp_path / "d.npz")
-    assert np.array_equal(s, states) and np.array_equal(a, actions)
-    np.savez(tmp_path / "bad.npz", obs=states)
-    with pytest.raises(ValueError, match="missing arrays"):
-        demonstrators.load_demonstrations(tmp_path / "bad.npz")
-    np.savez(tmp_path / "bad2.npz", states=states, actions=actions[:2])
-    with pytest.raises(ValueError, match="same number"):
-        demonstrators.load_demonstrations(tmp_path / "bad2.npz")
-
-
 def test_missing_demonstrator_says_how_to_bring_your_own():
     assert not demonstrators.has_behaviour_policy("Swimmer-v5")
     with pytest.raises(ValueError, match="--demo-path"):
         demonstrators.load_behaviour_policy("Swimmer-v5")
-
-
-SHIPPED = sorted(p.stem for p in locomotion.WEIGHTS.glob("*.npz"))
 
 
 def test_the_default_task_has_its_demonstrator():
@@ -66,3 +60,136 @@ def test_shipped_behaviour_policy_is_sub_optimal_in_its_band(env_id):
     lo, hi = locomotion.RETURN_BANDS[env_id]
     _, _, returns = demonstrators.rollout(env_id, 10, seed=0, with_returns=True)  # as demonstrators/README.md
     assert lo <= returns.mean() <= hi, f"{env_id}: {returns.mean():.0f} outside [{lo}, {hi}]"
+
+
+# ------------------------------------------------------------------------------------ the demonstration file
+STATES, ACTIONS = np.ones((4, 11)), np.zeros((4, 3))
+
+
+def test_demonstration_file_round_trip(tmp_path):
+    demonstrators.save_demonstrations(tmp_path / "d.npz", STATES, ACTIONS.astype(int))
+    s, a = demonstrators.load_demonstrations(tmp_path / "d.npz")
+    assert s.dtype == a.dtype == np.float32 and np.array_equal(s, STATES) and np.array_equal(a, ACTIONS)
+
+
+def npz_bytes(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def npy_bytes(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def with_nan(array, row):
+    array = array.copy()
+    array[row, 0] = np.nan
+    return array
+
+
+def damaged(data):
+    """One flipped byte inside the first stored array: the zip's checksum no longer matches."""
+    data = bytearray(data)
+    data[data.index(b"\x93NUMPY") + 200] ^= 0xFF
+    return bytes(data)
+
+
+def refuse(*args, **kwargs):
+    raise PermissionError(13, "Permission denied")
+
+
+def file_of(name, data):
+    """A writer: puts `data` (bytes) in the folder as `name` and returns its path."""
+
+    def write(folder, monkeypatch):
+        (folder / name).write_bytes(data)
+        return folder / name
+
+    return write
+
+
+GOOD = npz_bytes(states=STATES, actions=ACTIONS)
+
+
+def unreadable(folder, monkeypatch):
+    path = file_of("d.npz", GOOD)(folder, monkeypatch)
+    path.chmod(0)
+    if os.access(path, os.R_OK):  # root reads anything: the loader's open fails as the OS's would
+        monkeypatch.setattr(files, "open", refuse, raising=False)
+    return path
+
+
+BAD_FILES = {  # kind of bad input: (writer: (folder, monkeypatch) -> the path to load, what the error says)
+    "missing file": (lambda folder, _: folder / "none.npz", "no such file"),
+    "folder": (lambda folder, _: folder, "is a folder"),
+    "unreadable": (unreadable, r"cannot read it \(Permission denied\)"),
+    "empty file": (file_of("d.npz", b""), "not an .npz file"),
+    "pickle": (file_of("d.pkl", pickle.dumps({"states": STATES})), "not an .npz file"),
+    "text": (file_of("d.csv", b"1,2\n"), "not an .npz file"),
+    "single .npy": (file_of("d.npy", npy_bytes(STATES)), "a single .npy array"),
+    "truncated": (file_of("d.npz", GOOD[:300]), "or a truncated one"),
+    "damaged": (file_of("d.npz", damaged(GOOD)), r"a damaged \.npz file \(BadZipFile"),
+    "missing arrays": (file_of("d.npz", npz_bytes(obs=STATES)), r"missing arrays \['states', 'actions'\].*; it has obs"),
+    "1-d states": (file_of("d.npz", npz_bytes(states=STATES[0], actions=ACTIONS)), r"need 2-d .* got \(11,\) and \(4, 3\)"),
+    "rows differ": (file_of("d.npz", npz_bytes(states=STATES, actions=ACTIONS[:2])), "same number"),
+    "zero rows": (file_of("d.npz", npz_bytes(states=STATES[:0], actions=ACTIONS[:0])), r"\(> 0\) of rows"),
+    "strings": (
+        file_of("d.npz", npz_bytes(states=STATES.astype(str), actions=ACTIONS)),
+        "`states` has dtype <U.*; expected numbers",
+    ),
+    "objects": (file_of("d.npz", npz_bytes(states=np.array([None] * 4), actions=ACTIONS)), "`states` holds Python objects"),
+    "NaN": (
+        file_of("d.npz", npz_bytes(states=with_nan(STATES, 2), actions=ACTIONS)),
+        "`states` has 1 NaN or infinite .* row 2",
+    ),
+    "inf as float32": (
+        file_of("d.npz", npz_bytes(states=STATES, actions=ACTIONS + 1e300)),
+        "`actions` has 12 NaN or infinite",
+    ),
+}
+
+
+@pytest.mark.parametrize("load", [demonstrators.load_demonstrations, demonstrators.load_transitions])
+@pytest.mark.parametrize("kind", list(BAD_FILES))
+def test_a_bad_demonstration_file_is_refused_in_one_line_that_starts_with_its_path(tmp_path, monkeypatch, kind, load):
+    write, message = BAD_FILES[kind]
+    path = write(tmp_path, monkeypatch)
+    with pytest.raises(ValueError, match=message) as e:
+        load(path)
+    assert str(e.value).startswith(f"{path}: ") and "\n" not in str(e.value)
+    assert e.value.__context__ is None or e.value.__suppress_context__  # no numpy or zipfile traceback chained to it
+
+
+# ------------------------------------------------------------------------------------ the entry points
+def test_make_demonstrator_dispatches_on_the_task():
+    x = np.random.default_rng(0).uniform(-1, 1, (5, 2))
+    assert np.array_equal(demonstrators.make_demonstrator("Point2D", seed=3)(x), demonstrators.Point2DDemonstrator(3)(x))
+    assert isinstance(demonstrators.make_demonstrator("Hopper-v5"), demonstrators.BehaviourPolicy)
+    with pytest.raises(TypeError, match="takes no options"):
+        demonstrators.make_demonstrator("Hopper-v5", noise=0.1)
+    fetch = demonstrators.make_demonstrator("FetchPush-v4", seed=2, noise=0.3, random_share=0.5)
+    same = robotics.make_demonstrator("FetchPush-v4", seed=2, noise=0.3, random_share=0.5)
+    obs = np.random.default_rng(1).normal(size=(6, 28))
+    for _ in range(2):  # the same noise draws, call after call
+        assert np.array_equal(fetch(obs), same(obs))
+    with pytest.raises(ValueError, match="Point2D, .*Hopper-v5.*FetchPush-v4.*AdroitHandHammerSparse-v1"):
+        demonstrators.make_demonstrator("Swimmer-v5")
+    assert demonstrators.shipped_tasks() == demonstrators.rollout_tasks() + list(demonstrators.ROBOTICS_TASKS)
+
+
+def test_the_gild_scripts_are_told_which_tasks_rollout_serves():
+    message = demonstrators.no_demonstrator_message("Swimmer-v5")
+    assert f"(shipped: {', '.join(['Point2D', *SHIPPED])})" in message and "--demo-path" in message
+    assert all(demonstrators.has_demonstrator(t) for t in demonstrators.rollout_tasks())
+    assert not demonstrators.has_demonstrator("Swimmer-v5") and not demonstrators.has_demonstrator("FetchPush-v4")
+
+
+def test_the_command_line_help_lists_each_subcommand_with_an_example():
+    proc = run_python("-m", "demonstrators", "--help")
+    assert proc.returncode == 0, proc.stderr
+    for command in ("measure", "measure-robotics", "export"):
+        assert f"python -m demonstrators {command} " in proc.stdout
+        assert any(line.strip().startswith(command) for line in proc.stdout.splitlines())  # listed with its summary

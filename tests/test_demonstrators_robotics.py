@@ -1,4 +1,5 @@
 """The rule-based Fetch and Adroit Hammer demonstrators, their experts, the cached offline set and the transitions format."""
+
 import numpy as np
 import pytest
 
@@ -173,8 +174,11 @@ def test_offline_set_is_cached_and_read_back(cache):
     assert path.name == f"FetchPush-v4__2ep__seed5__{robotics.demonstrator_version()}.npz"
     again = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=pytest.fail)
     assert len(calls) == 1  # the second call read the file
-    assert set(again) == set(first) == {"states", "actions", "labels", "rewards", "next_states", "dones", "timeouts",
-                                        "episode_starts", "success"}
+    assert (
+        set(again)
+        == set(first)
+        == {"states", "actions", "labels", "rewards", "next_states", "dones", "timeouts", "episode_starts", "success"}
+    )
     for k in first:
         assert np.array_equal(first[k], again[k]), k
     robotics.offline_dataset("FetchPush-v4", 2, seed=6)  # another key: another file

@@ -1,6 +1,7 @@
 """GILD's meta-gradient (Eq. 9-11), as each script computes it, against finite differences of the
 meta-loss (Eq. 8) through the one-step look-aheads (Eq. 6-7), built here without any second-order
 machinery. TD3 and DDPG share the deterministic-actor function (DDPG's copy is checked to match)."""
+
 import numpy as np
 import pytest
 import torch
@@ -77,7 +78,9 @@ def test_meta_gradient_matches_finite_differences(problem, tanh_of_means):
     grad = torch.cat([x.flatten() for x in g_omega])
     assert grad.abs().max() > 1e-8  # the meta-gradient is not trivially zero
     assert torch.allclose(loss_meta, direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means))
-    assert_matches_finite_differences(lambda: direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means), gild, grad)
+    assert_matches_finite_differences(
+        lambda: direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means), gild, grad
+    )
 
 
 def test_actor_gradient_is_rl_plus_gild(problem):
@@ -101,8 +104,10 @@ def test_meta_gradients_leave_parameters_alone(problem):
 def test_ddpg_meta_step_is_td3s(problem):
     """DDPG's copy of the deterministic-actor meta step gives the same gradients as TD3's (FD-checked above)."""
     actor, qf1, gild, s, s_d, a_d, s_val = problem
-    for x, y in zip(gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False),
-                    gild_ddpg.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)):
+    for x, y in zip(
+        gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False),
+        gild_ddpg.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False),
+    ):
         for a, b in zip(x if isinstance(x, (list, tuple)) else [x], y if isinstance(y, (list, tuple)) else [y]):
             assert torch.equal(a, b)
 
@@ -144,11 +149,15 @@ def sac_problem():
     return actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise
 
 
-@pytest.mark.parametrize("tanh_of_means, on_replay, pre_tanh", [(False, False, False), (True, True, True), (True, False, False), (False, True, False), (False, False, True)])
+@pytest.mark.parametrize(
+    "tanh_of_means, on_replay, pre_tanh",
+    [(False, False, False), (True, True, True), (True, False, False), (False, True, False), (False, False, True)],
+)
 def test_sac_meta_gradient_matches_finite_differences(sac_problem, tanh_of_means, on_replay, pre_tanh):
     actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise = sac_problem
-    g, g_omega, loss_meta, _ = gild_sac.gild_meta_gradients(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, ALPHA,
-                                                            SAC_ALPHA, w_rl, tanh_of_means, on_replay, pre_tanh)
+    g, g_omega, loss_meta, _ = gild_sac.gild_meta_gradients(
+        actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, ALPHA, SAC_ALPHA, w_rl, tanh_of_means, on_replay, pre_tanh
+    )
     grad = torch.cat([x.flatten() for x in g_omega])
     assert grad.abs().max() > 1e-8
 

@@ -1,4 +1,5 @@
 """End to end runs of the CAIR scripts for a few hundred steps, through the actor updates and lambda updates."""
+
 import numpy as np
 import pytest
 import torch
@@ -10,8 +11,27 @@ from conftest import eval_rows, tb_scalars
 from demonstrators import robotics
 
 SCRIPTS = ["cair_sac.py", "cair_ddpg.py"]
-TINY = ["--total-timesteps", "300", "--learning-starts", "100", "--batch-size", "32", "--hidden", "64", "--eval-freq", "300",
-        "--eval-episodes", "1", "--demo-episodes", "2", "--lambda-interval", "5", "--save-model"]
+TINY = [
+    "--total-timesteps",
+    "300",
+    "--learning-starts",
+    "100",
+    "--batch-size",
+    "32",
+    "--hidden",
+    "64",
+    "--eval-freq",
+    "300",
+    "--eval-episodes",
+    "1",
+    "--demo-episodes",
+    "2",
+    "--lambda-interval",
+    "5",
+    "--save-model",
+    "--progress-interval",
+    "1e-9",
+]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -20,6 +40,7 @@ TINY = ["--total-timesteps", "300", "--learning-starts", "100", "--batch-size", 
 def test_cair_runs_through_actor_and_lambda_updates(run_script, script, env, il):
     proc = run_script(script, *TINY, "--env", env, "--il", il)
     assert "200 actor updates" in proc.stdout
+    assert "299/300 steps (99.7%)" in proc.stdout and "left; last evaluation: none yet" in proc.stdout
     (row,) = eval_rows(proc)
     lam = float(row["lambda"])
     assert 0 <= lam < 1  # 40 lambda updates moved it down from 1
@@ -29,27 +50,18 @@ def test_cair_runs_through_actor_and_lambda_updates(run_script, script, env, il)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-@pytest.mark.parametrize("flags, expected", [
-    (["--il", "none"], 0.0),
-    (["--lambda-schedule", "constant", "--cagrad-c", "0"], 1.0),
-    (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.02"], 1.0 - 40 * 0.02),
-])
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        (["--il", "none"], 0.0),
+        (["--lambda-schedule", "constant", "--cagrad-c", "0"], 1.0),
+        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.02"], 1.0 - 40 * 0.02),
+    ],
+)
 def test_lambda_schedules(run_script, script, flags, expected):
     proc = run_script(script, *TINY, "--env", "Push", *flags)
     (row,) = eval_rows(proc)
     assert float(row["lambda"]) == pytest.approx(expected, abs=1e-4)
-
-
-@pytest.mark.parametrize("script", SCRIPTS)
-@pytest.mark.parametrize("args, message", [
-    (["--env", "FetchReach-v4"], "known tasks: FetchPickAndPlace-v4, FetchPush-v4"),
-    (["--cagrad-c", "1"], "--cagrad-c must be in [0, 1)"),
-    (["--lambda-init", "1.5"], "--lambda-init must be in [0, 1]"),
-])
-def test_bad_input_fails_at_start_with_a_clear_error(run_script, script, args, message):
-    proc = run_script(script, *args, check=False)
-    assert proc.returncode != 0
-    assert message in proc.stderr + proc.stdout
 
 
 NETWORKS = {  # what each script saves, and how to build its networks again from the saved file
@@ -73,7 +85,7 @@ def test_input_normalisation_is_the_offline_sets_and_travels_with_the_model(run_
     np.testing.assert_allclose(saved[keys[0].replace("mean", "std")], np.maximum(states.std(0), 1e-3), rtol=1e-4)
     # A fresh network with other statistics reads them back from the file, and acts as the saved one.
     net = build(cair_sac.Normalize(np.zeros(28), np.ones(28)))
-    net.load_state_dict({k[len(name) + 1:]: torch.as_tensor(v) for k, v in saved.items() if k.startswith(f"{name}/")})
+    net.load_state_dict({k[len(name) + 1 :]: torch.as_tensor(v) for k, v in saved.items() if k.startswith(f"{name}/")})
     norm = net.normalize
     np.testing.assert_array_equal(norm.mean.numpy(), saved[keys[0]])
     x = torch.as_tensor(states[:5]) * 100  # far outside: clipped to +-5 standard deviations
@@ -86,9 +98,29 @@ def test_input_normalisation_is_the_offline_sets_and_travels_with_the_model(run_
 # ------------------------------------------------------------------------------ cair_ppo_dagger.py
 PPO = "cair_ppo_dagger.py"
 # 2 rollouts of 2 envs x 64 steps (Push's 50-step episodes end inside them), 2 epochs of 2 minibatches
-TINY_PPO = ["--total-timesteps", "256", "--num-envs", "2", "--num-steps", "64", "--minibatch-size", "64", "--update-epochs", "2",
-            "--hidden", "64", "--eval-freq", "256", "--eval-episodes", "1", "--demo-episodes", "2", "--lambda-interval", "2",
-            "--save-model"]
+TINY_PPO = [
+    "--total-timesteps",
+    "256",
+    "--num-envs",
+    "2",
+    "--num-steps",
+    "64",
+    "--minibatch-size",
+    "64",
+    "--update-epochs",
+    "2",
+    "--hidden",
+    "64",
+    "--eval-freq",
+    "256",
+    "--eval-episodes",
+    "1",
+    "--demo-episodes",
+    "2",
+    "--lambda-interval",
+    "2",
+    "--save-model",
+]
 
 
 @pytest.mark.parametrize("env", ["FetchPush-v4", "Hammer"])
@@ -96,6 +128,7 @@ TINY_PPO = ["--total-timesteps", "256", "--num-envs", "2", "--num-steps", "64", 
 def test_ppo_runs_through_policy_and_lambda_updates(run_script, env, il):
     proc = run_script(PPO, *TINY_PPO, "--env", env, "--il", il)
     assert "8 policy updates" in proc.stdout
+    assert f"mode {il}, seed 1; cpu, 1 torch thread(s); 256 steps; logging to runs/" in proc.stdout
     (row,) = eval_rows(proc)
     assert 0 <= float(row["lambda"]) < 0.95  # 4 lambda updates moved it down from 0.95
     rates = robotics.MEASURED_SUCCESS[{"Hammer": robotics.HAMMER}.get(env, env)]  # the bars beside the curve
@@ -122,11 +155,14 @@ def test_ppo_dagger_aggregates_the_demonstrators_labels_of_every_rollout_state(r
     np.testing.assert_allclose(labels[n_demo:], oracle.clean(states[n_demo:]), atol=1e-6)
 
 
-@pytest.mark.parametrize("flags, expected", [
-    (["--il", "none"], 0.0),
-    (["--lambda-schedule", "constant", "--cagrad-c", "0"], 0.95),
-    (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.1"], 0.95 - 4 * 0.1),
-])
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        (["--il", "none"], 0.0),
+        (["--lambda-schedule", "constant", "--cagrad-c", "0"], 0.95),
+        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.1"], 0.95 - 4 * 0.1),
+    ],
+)
 def test_ppo_lambda_schedules(run_script, flags, expected):
     proc = run_script(PPO, *TINY_PPO, "--env", "Push", *flags)
     (row,) = eval_rows(proc)
@@ -135,8 +171,20 @@ def test_ppo_lambda_schedules(run_script, flags, expected):
 
 def test_ppo_policy_learning_rate_and_entropy_fall_with_lambda(run_script):
     # two rollouts; lambda falls by 2 x 0.1 during the first, so the second runs at the scaled values
-    flags = ["--env", "Push", "--lambda-schedule", "fixed-step", "--lambda-delta", "0.1", "--learning-rate", "1e-3",
-             "--ent-coef", "0.5", "--anneal-floor", "0.2"]
+    flags = [
+        "--env",
+        "Push",
+        "--lambda-schedule",
+        "fixed-step",
+        "--lambda-delta",
+        "0.1",
+        "--learning-rate",
+        "1e-3",
+        "--ent-coef",
+        "0.5",
+        "--anneal-floor",
+        "0.2",
+    ]
     scale = 0.2 + 0.8 * (0.95 - 0.2) / 0.95
     proc = run_script(PPO, *TINY_PPO, *flags)
     assert tb_scalars(proc, "charts/policy_learning_rate") == pytest.approx([1e-3, 1e-3 * scale])
@@ -144,14 +192,3 @@ def test_ppo_policy_learning_rate_and_entropy_fall_with_lambda(run_script):
     proc = run_script(PPO, *TINY_PPO, *flags, "--no-anneal-with-lambda")
     assert tb_scalars(proc, "charts/policy_learning_rate") == pytest.approx([1e-3, 1e-3])
     assert tb_scalars(proc, "charts/ent_coef") == pytest.approx([0.5, 0.5])
-
-
-@pytest.mark.parametrize("args, message", [
-    (["--env", "FetchReach-v4"], "known tasks: FetchPickAndPlace-v4, FetchPush-v4"),
-    (["--minibatch-size", "1000"], "--minibatch-size must divide num_envs x num_steps = 2048"),
-    (["--cos-ema", "1"], "--cos-ema must be in [0, 1)"),
-])
-def test_ppo_bad_input_fails_at_start_with_a_clear_error(run_script, args, message):
-    proc = run_script(PPO, *args, check=False)
-    assert proc.returncode != 0
-    assert message in proc.stderr + proc.stdout

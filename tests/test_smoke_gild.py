@@ -1,4 +1,5 @@
 """End to end runs of the GILD scripts for a few hundred steps, through the learning updates."""
+
 import os
 import signal
 import subprocess
@@ -10,8 +11,23 @@ import pytest
 import demonstrators
 from conftest import ROOT, eval_rows
 
-TINY = ["--env", "Hopper-sparse", "--total-timesteps", "400", "--learning-starts", "100", "--batch-size", "32",
-        "--eval-freq", "200", "--eval-episodes", "1", "--save-model"]
+TINY = [
+    "--env",
+    "Hopper-sparse",
+    "--total-timesteps",
+    "400",
+    "--learning-starts",
+    "100",
+    "--batch-size",
+    "32",
+    "--eval-freq",
+    "200",
+    "--eval-episodes",
+    "1",
+    "--save-model",
+    "--progress-interval",
+    "1e-9",
+]
 
 
 @pytest.fixture
@@ -44,6 +60,8 @@ def test_every_mode_runs_and_gild_learns_omega(run_script, demo_file, script):
         proc = run_script(script, *TINY, "--mode", mode.split("-")[0], "--demo-path", demo_file, *extra)
         assert len(eval_rows(proc)) == 2
         assert "steps/s while learning" in proc.stdout
+        assert f"mode {mode.split('-')[0]}, seed 1; cpu, 1 torch thread(s); 400 steps; logging to runs/" in proc.stdout
+        assert "399/400 steps (99.8%)" in proc.stdout and "left; last evaluation: step 200: eval_return_mean" in proc.stdout
         out[mode] = saved(proc, "gild/")
         if mode == "gild":  # 300 updates; TD3 meta-steps with its delayed actor updates, SAC and DDPG with every one
             assert f"300 updates, {150 if script == 'gild_td3.py' else 300} meta steps" in proc.stdout
@@ -53,40 +71,35 @@ def test_every_mode_runs_and_gild_learns_omega(run_script, demo_file, script):
         assert any(not np.array_equal(out[mode][k], out["il"][k]) for k in out["il"])
 
 
-@pytest.mark.parametrize("script, flags, meta_steps", [
-    ("gild_td3.py", ["--gild-warm-start", "0.01"], 2),  # 400 steps: GILD for updates 1-4, meta with actor updates 2, 4
-    ("gild_td3.py", ["--gild-warm-start", "0.01", "--meta-every-iteration"], 4),
-    ("gild_td3.py", ["--gild-warm-start", "0"], 0),
-    ("gild_sac.py", ["--gild-warm-start", "0.01"], 4),  # SAC and DDPG: a meta step with every update
-    ("gild_ddpg.py", ["--gild-warm-start", "0.01"], 4),
-])
+@pytest.mark.parametrize(
+    "script, flags, meta_steps",
+    [
+        ("gild_td3.py", ["--gild-warm-start", "0.01"], 2),  # 400 steps: GILD for updates 1-4, meta with actor updates 2, 4
+        ("gild_td3.py", ["--gild-warm-start", "0.01", "--meta-every-iteration"], 4),
+        ("gild_td3.py", ["--gild-warm-start", "0"], 0),
+        ("gild_sac.py", ["--gild-warm-start", "0.01"], 4),  # SAC and DDPG: a meta step with every update
+        ("gild_ddpg.py", ["--gild-warm-start", "0.01"], 4),
+    ],
+)
 def test_meta_step_count_follows_warm_start_and_cadence(run_script, demo_file, script, flags, meta_steps):
     proc = run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, *flags)
-    assert "300 updates, {} meta steps".format(meta_steps) in proc.stdout
-
-
-@pytest.mark.parametrize("script", SCRIPTS)
-@pytest.mark.parametrize("args, message", [
-    (["--env", "Hopper"], "known tasks: Hopper-sparse"),
-    (["--gamma", "1.5"], "--gamma must be in (0, 1]"),
-    (["--gild-warm-start", "2"], "--gild-warm-start must be in [0, 1]"),
-    (["--env", "Swimmer-v5", "--mode", "gild"], "--demo-path"),
-])
-def test_bad_input_fails_at_start_with_a_clear_error(run_script, script, args, message):
-    proc = run_script(script, *args, check=False)
-    assert proc.returncode != 0
-    assert message in proc.stderr + proc.stdout
+    assert f"300 updates, {meta_steps} meta steps" in proc.stdout
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_interrupted_run_keeps_its_log_and_model(tmp_path, script):
     env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
     # a job started in the background by a shell inherits SIGINT ignored; give the run the default, as a terminal would
-    proc = subprocess.Popen([sys.executable, str(ROOT / script), *TINY, "--mode", "rl", "--total-timesteps", "100000"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / script), *TINY, "--mode", "rl", "--total-timesteps", "100000"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     for line in proc.stdout:
-        if line.startswith("step=200"):
+        if line.startswith("evaluation at step 200:"):
             break
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
@@ -97,7 +110,22 @@ def test_interrupted_run_keeps_its_log_and_model(tmp_path, script):
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_point2d_with_its_shipped_demonstrator(run_script, script):
-    proc = run_script(script, "--env", "Point2D", "--mode", "gild", "--total-timesteps", "300", "--learning-starts", "100",
-                      "--batch-size", "32", "--eval-freq", "300", "--eval-episodes", "2")
+    proc = run_script(
+        script,
+        "--env",
+        "Point2D",
+        "--mode",
+        "gild",
+        "--total-timesteps",
+        "300",
+        "--learning-starts",
+        "100",
+        "--batch-size",
+        "32",
+        "--eval-freq",
+        "300",
+        "--eval-episodes",
+        "2",
+    )
     assert "demonstration pairs" in proc.stdout and "200 updates, " in proc.stdout
     assert len(eval_rows(proc)) == 1

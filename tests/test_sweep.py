@@ -1,18 +1,20 @@
 """The sweep runner (resumable, local and as a SLURM array) and the plot script, on tiny Point2D runs."""
+
 import json
 import os
 import subprocess
-import sys
 
-from conftest import ROOT
+import pytest
+
+from benchmarks.plot import read_runs
+from conftest import run_python
 
 TINY = "--total-timesteps 200 --learning-starts 100 --batch-size 16 --eval-freq 100 --eval-episodes 1"
 
 
 def sweep(out, *args):
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "sweep.py"), "--out", str(out), "--scripts", "gild_td3.py",
-           "--envs", "Point2D", "--modes", "--mode rl", "--mode il", "--seeds", "1", "2", f"--extra={TINY}", "--workers", "2", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    grid = ["--scripts", "gild_td3.py", "--envs", "Point2D", "--modes", "--mode rl", "--mode il", "--seeds", "1", "2"]
+    return run_python("benchmarks/sweep.py", "--out", out, *grid, f"--extra={TINY}", "--workers", "2", *args)
 
 
 def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
@@ -21,7 +23,7 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "4 runs, 0 already done, 4 to run" in proc.stdout and "[4/4 done, 0 running, 0 failed" in proc.stdout
     csvs = sorted(out.glob("gild_td3/Point2D/*/seed*/runs/*/eval.csv"))
-    assert [p.parts[-5:-3] for p in csvs] == [("mode-il", "seed1"), ("mode-il", "seed2"), ("mode-rl", "seed1"), ("mode-rl", "seed2")]
+    assert [p.parts[-5:-3] for p in csvs] == [(m, s) for m in ("mode-il", "mode-rl") for s in ("seed1", "seed2")]
     assert all(len(p.read_text().splitlines()) == 3 for p in csvs)  # header and two evaluations
     assert "--seed 2 --mode il" in (out / "gild_td3/Point2D/mode-il/seed2/command.txt").read_text()
 
@@ -32,18 +34,17 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     assert len(list(out.glob("gild_td3/Point2D/*/seed*/runs/*/eval.csv"))) == 4
 
     png = tmp_path / "curves.png"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "plot.py"), str(out), "--metric", "eval_return_mean",
-                           "--level", "Point2D=87.6", "--out", str(png)], capture_output=True, text=True, timeout=120)
+    proc = run_python("benchmarks/plot.py", out, "--metric", "eval_return_mean", "--level", "Point2D=87.6", "--out", png)
     assert proc.returncode == 0, proc.stderr
     assert "Point2D (2 lines)" in proc.stdout and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
-    plot = [sys.executable, str(ROOT / "benchmarks" / "plot.py"), str(out), "--panels", "script", "--out", str(png)]
-    proc = subprocess.run([*plot, "--metric", "eval/return"], capture_output=True, text=True, timeout=120)  # a TensorBoard tag
+    plot = ["benchmarks/plot.py", out, "--panels", "script", "--out", png]
+    proc = run_python(*plot, "--metric", "eval/return")  # a TensorBoard tag
     assert proc.returncode == 0, proc.stderr
     assert "gild_td3 Point2D (2 lines)" in proc.stdout
     rows = [line.split(" | ") for line in proc.stdout.splitlines() if line.startswith("| gild_td3 Point2D")]
     assert [(r[1], r[2], r[3]) for r in rows] == [("mode-il", "2", "200"), ("mode-rl", "2", "200")]
-    proc = subprocess.run([*plot, "--metric", "cair/cos_d_il"], capture_output=True, text=True, timeout=120)
+    proc = run_python(*plot, "--metric", "cair/cos_d_il")
     assert proc.returncode != 0 and "has no TensorBoard tag 'cair/cos_d_il'; it has " in proc.stderr
 
 
@@ -56,17 +57,14 @@ def test_sweep_as_a_slurm_array_whose_tasks_run_here(tmp_path):
     plan = json.loads((out / "plan.json").read_text())
     assert not list(out.glob("**/DONE"))  # nothing ran yet
     for task in (3, 3):  # a repeated task finds its run done
-        proc = subprocess.run(["bash", str(out / "sweep.sbatch")], capture_output=True, text=True, timeout=120,
-                              env=dict(os.environ, SLURM_ARRAY_TASK_ID=str(task)))
+        env = dict(os.environ, SLURM_ARRAY_TASK_ID=str(task))
+        proc = subprocess.run(["bash", out / "sweep.sbatch"], capture_output=True, text=True, timeout=120, env=env)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "already done" in proc.stdout
     assert [p.parent.name for p in out.glob("**/DONE")] == ["seed2"] and plan[3]["mode"] == "--mode il"
 
 
 def test_plot_reads_the_demonstrators_and_the_experts_levels_from_cairs_eval_csv(tmp_path):
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from plot import read_runs
-
     run = tmp_path / "s" / "cair_ddpg" / "FetchPush-v4" / "il-bc" / "seed1" / "runs" / "r"
     run.mkdir(parents=True)
     header = "global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n"
@@ -75,3 +73,11 @@ def test_plot_reads_the_demonstrators_and_the_experts_levels_from_cairs_eval_csv
     assert levels == {"FetchPush-v4": 0.395} and experts == {"FetchPush-v4": 0.825}
     ((steps, values),) = curves["FetchPush-v4"][("cair_ddpg", "il-bc")]
     assert steps.tolist() == [10000, 20000] and values.tolist() == [0.3, 0.4]
+
+
+@pytest.mark.parametrize(
+    "command", [["benchmarks/plot.py"], ["-m", "benchmarks.plot"], ["benchmarks/sweep.py"], ["-m", "benchmarks.sweep"]]
+)
+def test_the_tools_run_from_the_repository_root_as_a_file_or_a_module(command):
+    proc = run_python(*command, "--help")  # no PYTHONPATH: as a user runs them
+    assert proc.returncode == 0 and proc.stdout.startswith("usage:"), proc.stderr
