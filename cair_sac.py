@@ -556,7 +556,6 @@ if __name__ == "__main__":
     bars = {"demonstrator_success_rate": rates["demonstrator"], "expert_success_rate": rates["expert"]}
     window = defaultdict(list)  # per-update values, averaged over the 1000 steps between two logs (Figure 3)
     n_actor_updates = 0
-    global_step = 0
     ep_return, ep_len = 0.0, 0
     obs, _ = env.reset(seed=args.seed)
     try:  # the training loop: Algorithm 1

@@ -520,7 +520,6 @@ if __name__ == "__main__":
     max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
     n_updates = 0
     n_meta = 0
-    global_step = 0
     ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
     obs, _ = env.reset(seed=args.seed)
     try:  # the training loop: Algorithm 1
