@@ -11,27 +11,10 @@ from conftest import eval_rows, tb_scalars
 from demonstrators import robotics
 
 SCRIPTS = ["cair_sac.py", "cair_ddpg.py"]
-TINY = [
-    "--total-timesteps",
-    "300",
-    "--learning-starts",
-    "100",
-    "--batch-size",
-    "32",
-    "--hidden",
-    "64",
-    "--eval-freq",
-    "300",
-    "--eval-episodes",
-    "1",
-    "--demo-episodes",
-    "2",
-    "--lambda-interval",
-    "5",
-    "--save-model",
-    "--progress-interval",
-    "1e-9",
-]
+TINY = (
+    "--total-timesteps 300 --learning-starts 100 --batch-size 32 --hidden 64 --eval-freq 300 "
+    "--eval-episodes 1 --demo-episodes 2 --lambda-interval 5 --save-model --progress-interval 1e-9"
+).split()
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -98,29 +81,10 @@ def test_input_normalisation_is_the_offline_sets_and_travels_with_the_model(run_
 # ------------------------------------------------------------------------------ cair_ppo_dagger.py
 PPO = "cair_ppo_dagger.py"
 # 2 rollouts of 2 envs x 64 steps (Push's 50-step episodes end inside them), 2 epochs of 2 minibatches
-TINY_PPO = [
-    "--total-timesteps",
-    "256",
-    "--num-envs",
-    "2",
-    "--num-steps",
-    "64",
-    "--minibatch-size",
-    "64",
-    "--update-epochs",
-    "2",
-    "--hidden",
-    "64",
-    "--eval-freq",
-    "256",
-    "--eval-episodes",
-    "1",
-    "--demo-episodes",
-    "2",
-    "--lambda-interval",
-    "2",
-    "--save-model",
-]
+TINY_PPO = (
+    "--total-timesteps 256 --num-envs 2 --num-steps 64 --minibatch-size 64 --update-epochs 2 --hidden 64 "
+    "--eval-freq 256 --eval-episodes 1 --demo-episodes 2 --lambda-interval 2 --save-model"
+).split()
 
 
 @pytest.mark.parametrize("env", ["FetchPush-v4", "Hammer"])
@@ -171,20 +135,9 @@ def test_ppo_lambda_schedules(run_script, flags, expected):
 
 def test_ppo_policy_learning_rate_and_entropy_fall_with_lambda(run_script):
     # two rollouts; lambda falls by 2 x 0.1 during the first, so the second runs at the scaled values
-    flags = [
-        "--env",
-        "Push",
-        "--lambda-schedule",
-        "fixed-step",
-        "--lambda-delta",
-        "0.1",
-        "--learning-rate",
-        "1e-3",
-        "--ent-coef",
-        "0.5",
-        "--anneal-floor",
-        "0.2",
-    ]
+    flags = (
+        "--env Push --lambda-schedule fixed-step --lambda-delta 0.1 --learning-rate 1e-3 --ent-coef 0.5 --anneal-floor 0.2"
+    ).split()
     scale = 0.2 + 0.8 * (0.95 - 0.2) / 0.95
     proc = run_script(PPO, *TINY_PPO, *flags)
     assert tb_scalars(proc, "charts/policy_learning_rate") == pytest.approx([1e-3, 1e-3 * scale])

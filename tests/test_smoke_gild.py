@@ -11,23 +11,10 @@ import pytest
 import demonstrators
 from conftest import ROOT, eval_rows
 
-TINY = [
-    "--env",
-    "Hopper-sparse",
-    "--total-timesteps",
-    "400",
-    "--learning-starts",
-    "100",
-    "--batch-size",
-    "32",
-    "--eval-freq",
-    "200",
-    "--eval-episodes",
-    "1",
-    "--save-model",
-    "--progress-interval",
-    "1e-9",
-]
+TINY = (
+    "--env Hopper-sparse --total-timesteps 400 --learning-starts 100 --batch-size 32 --eval-freq 200 "
+    "--eval-episodes 1 --save-model --progress-interval 1e-9"
+).split()
 
 
 @pytest.fixture
