@@ -27,8 +27,11 @@ Choices where the paper is silent (CAIR's code is not public):
 """
 
 import contextlib
+import json
 import os
 import random
+import signal
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -67,6 +70,10 @@ class Args:
     """seconds between progress lines on stdout (0: none)"""
     save_model: bool = False
     """save actor and critics to `runs/{run_name}/model.npz` (numpy, no pickle)"""
+    checkpoint_every: int = 25_000
+    """write `checkpoint.pt` into the run's folder every this many steps and at the end (0: only on SIGTERM/SIGINT)"""
+    resume: str | None = None
+    """continue the run in this folder (`runs/{run_name}`) from its checkpoint, with the arguments it was started with"""
 
     # Task and imitation
     env: str = "FetchPush-v4"
@@ -389,6 +396,21 @@ class ReplayBuffer:
         idx = self.sample_idx(n)
         return self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx], self.dones[idx]
 
+    def state_dict(self):
+        """The filled rows (copies, so a checkpoint does not hold the empty rest) and the write position."""
+        n = self.size if self.full else self.ptr
+        rows = {k: getattr(self, k)[:n].clone() for k in ("obs", "next_obs", "actions", "rewards", "dones")}
+        return {"ptr": self.ptr, "full": self.full, **rows}
+
+    def load_state_dict(self, state):
+        n = len(state["obs"])
+        for k in ("obs", "next_obs", "actions", "rewards", "dones"):
+            getattr(self, k)[:n] = state[k]
+        if state["full"] and n == self.size:
+            self.ptr, self.full = state["ptr"], True
+        else:  # not full yet, or a buffer made larger by a larger --total-timesteps: the rows are its first n
+            self.ptr, self.full = n % self.size, n == self.size
+
 
 def soft_update(target, net, tau):
     """Polyak averaging of the target network: target <- (1 - tau) target + tau net."""
@@ -403,10 +425,11 @@ class Logger:
     and eval.csv; on stdout, one line at the start, a progress line every `--progress-interval` seconds, and a
     line per evaluation."""
 
-    def __init__(self, args, run_name, mode, device, eval_columns):
+    def __init__(self, args, run_name, mode, device, eval_columns, resume=None):
+        """`resume`: the logger's part of the checkpoint of the run in `args.resume` that this process continues."""
         from torch.utils.tensorboard import SummaryWriter
 
-        self.dir, self.track, self.columns = f"runs/{run_name}", args.track, eval_columns
+        self.dir, self.track, self.columns = args.resume or f"runs/{run_name}", args.track, eval_columns
         if args.track:  # Weights & Biases, only when asked for; it mirrors the TensorBoard events
             try:
                 import wandb
@@ -415,22 +438,43 @@ class Logger:
             wandb.init(
                 project=args.wandb_project_name,
                 entity=args.wandb_entity,
-                name=run_name,
+                name=os.path.basename(self.dir),
+                id=os.path.basename(self.dir),  # a resumed run continues its W&B run
+                resume="allow",
                 config=vars(args),
                 sync_tensorboard=True,
                 save_code=True,
             )
         os.makedirs(self.dir, exist_ok=True)
-        self.writer = SummaryWriter(self.dir)
-        self.writer.add_text(
-            "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items())
-        )
-        self.csv = open(f"{self.dir}/eval.csv", "w", buffering=1)
-        self.csv.write(",".join(["global_step", *eval_columns, "wall_time"]) + "\n")
+        with open(f"{self.dir}/args.json.tmp", "w") as f:  # what --resume continues with
+            json.dump({"script": os.path.basename(__file__), **vars(args)}, f, indent=1)
+        os.replace(f"{self.dir}/args.json.tmp", f"{self.dir}/args.json")
         self.total_steps, self.interval = args.total_timesteps, args.progress_interval
-        self.start_time = self.last_time = time.time()
-        self.last_step, self.latest_eval = 0, "none yet"
         self.eval_time, self.learning_since = 0.0, None  # for the learning speed, evaluation left out
+        self.last_step, self.latest_eval = 0, "none yet"
+        self.start_time = self.last_time = time.time()
+        if resume is None:
+            self.writer = SummaryWriter(self.dir)
+            self.writer.add_text(
+                "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items())
+            )
+            self.csv = open(f"{self.dir}/eval.csv", "w", buffering=1)
+            self.csv.write(",".join(["global_step", *eval_columns, "wall_time"]) + "\n")
+        else:  # what was logged after the checkpoint is dropped: this process repeats those steps
+            self.writer = SummaryWriter(self.dir, purge_step=resume["step"] + 1)
+            with open(f"{self.dir}/eval.csv") as f:
+                header, *rows = f.read().splitlines()
+            with open(f"{self.dir}/eval.csv.tmp", "w") as f:
+                f.writelines(
+                    f"{row}\n" for row in [header, *rows] if row is header or int(row.split(",")[0]) <= resume["step"]
+                )
+            os.replace(f"{self.dir}/eval.csv.tmp", f"{self.dir}/eval.csv")
+            self.csv = open(f"{self.dir}/eval.csv", "a", buffering=1)
+            self.start_time -= resume["wall_time"]  # eval.csv's wall_time goes on from where it stopped
+            self.last_step, self.latest_eval = resume["step"], resume["latest_eval"]
+            if resume["learning"]:
+                self.learning_started(resume["step"])
+            print(f"resuming {self.dir}/ from its checkpoint at step {resume['step']}")
         print(
             f"{args.exp_name}: {args.env}, mode {mode}, seed {args.seed}; {device}, {args.threads} torch thread(s); "
             f"{args.total_timesteps} steps; logging to {self.dir}/",
@@ -463,6 +507,16 @@ class Logger:
 
     def learning_started(self, step):
         self.learning_since = (time.time(), step, self.eval_time)
+
+    def state(self, step):
+        """The logger's part of a checkpoint at `step`."""
+        self.writer.flush()
+        return {
+            "step": step,
+            "wall_time": time.time() - self.start_time,
+            "latest_eval": self.latest_eval,
+            "learning": self.learning_since is not None,
+        }
 
     @contextlib.contextmanager
     def evaluating(self):
@@ -509,8 +563,120 @@ def save_model(path, **modules):
     np.savez(path, **arrays)
 
 
+# ---------------------------------------------------------------- checkpoints (identical in all six scripts)
+CHECKPOINTED = 3  # the exit status of a run stopped by SIGTERM or SIGINT after writing its checkpoint: resumable
+SAFE_TO_CHANGE = ("resume", "total_timesteps", "checkpoint_every", "progress_interval", "threads", "track")
+SAFE_TO_CHANGE += ("wandb_project_name", "wandb_entity", "save_model")
+
+
+def resumed_args(args):
+    """`--resume RUN`: the arguments RUN was started with, and those given again that are safe to change."""
+    folder = args.resume.rstrip("/")
+    if not (os.path.isfile(f"{folder}/checkpoint.pt") and os.path.isfile(f"{folder}/args.json")):
+        raise SystemExit(f"--resume {folder}: no checkpoint.pt and args.json there (is it a run's folder, runs/RUN?)")
+    try:
+        with open(f"{folder}/args.json") as f:
+            stored = json.load(f)
+        script = stored.pop("script")
+        if script != os.path.basename(__file__):
+            raise SystemExit(f"--resume {folder}: a run of {script}; run `python {script} --resume {folder}`")
+        started = Args(**{**stored, "resume": folder})
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise SystemExit(f"--resume {folder}: args.json is not this script's ({type(e).__name__}: {e})") from None
+    args = tyro.cli(Args, default=started)
+    changed = [f"--{k.replace('_', '-')}" for k in vars(args) if getattr(args, k) != getattr(started, k)]
+    refused = [flag for flag in changed if flag[2:].replace("-", "_") not in SAFE_TO_CHANGE]
+    if args.total_timesteps < started.total_timesteps:
+        refused.append("--total-timesteps (only upward)")
+    if refused:
+        safe = ", ".join(f"--{k.replace('_', '-')}" for k in SAFE_TO_CHANGE[1:])
+        raise SystemExit(f"--resume continues a run as it was started: {', '.join(refused)} cannot change (these can: {safe})")
+    return args
+
+
+def read_checkpoint(args):
+    """The checkpoint of the run to resume, read with torch's weights-only loader (it runs no code from the file)."""
+    try:
+        checkpoint = torch.load(f"{args.resume}/checkpoint.pt", map_location="cpu", weights_only=True)
+        step = checkpoint["logger"]["step"]
+    except Exception as e:  # a truncated or foreign file: say so in one line, touch nothing
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SystemExit(f"--resume {args.resume}: checkpoint.pt cannot be read ({reason[:200]})") from None
+    if step >= args.total_timesteps:
+        raise SystemExit(f"--resume {args.resume}: the run finished at step {step}; give a larger --total-timesteps")
+    return checkpoint
+
+
+def as_tensors(x):
+    """numpy arrays as tensors and numpy scalars as Python numbers, in nested dicts, lists and tuples."""
+    if isinstance(x, dict):
+        return {k: as_tensors(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(as_tensors(v) for v in x)
+    if isinstance(x, np.ndarray):
+        return torch.from_numpy(x.copy())
+    return x.item() if isinstance(x, np.generic) else x
+
+
+def write_checkpoint(folder, state):
+    """`state` into `folder/checkpoint.pt`, atomically: a crash while writing leaves the previous checkpoint whole."""
+    with open(f"{folder}/checkpoint.pt.tmp", "wb") as f:
+        torch.save(as_tensors(state), f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(f"{folder}/checkpoint.pt.tmp", f"{folder}/checkpoint.pt")
+
+
+def rng_states():
+    """Every random generator the run draws from (the environments' are in their own state)."""
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(legacy=False),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+    }
+
+
+def set_rng_states(states):
+    random.setstate(states["python"])
+    key = np.asarray(states["numpy"]["state"]["key"], dtype=np.uint32)
+    np.random.set_state({**states["numpy"], "state": {**states["numpy"]["state"], "key": key}})
+    torch.set_rng_state(states["torch"])
+    if states["cuda"]:
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+class StopSignal:
+    """SIGTERM, and SIGINT (Ctrl-C) unless it is ignored, ask the run to stop at the end of the current step, after
+    writing its checkpoint; a second Ctrl-C stops it at once, without one."""
+
+    def __init__(self):
+        self.name = None
+        signal.signal(signal.SIGTERM, self.handle)
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job's SIGINT stays ignored
+            signal.signal(signal.SIGINT, self.handle)
+
+    def handle(self, signum, frame):
+        if self.name is not None and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        self.name = signal.Signals(signum).name
+
+    def checkpoint_due(self, step, stride, every, last_step):
+        """Whether to write a checkpoint at `step`, reached `stride` steps after the last check: when stopped, at each
+        multiple of `every` (0: never), and at the end, so that a larger --total-timesteps can continue the run."""
+        periodic = every > 0 and (step // every > (step - stride) // every or step + stride > last_step)
+        return self.name is not None or periodic
+
+    def stopped(self, folder, script, step):
+        print(f"{self.name}: stopped at step {step}; checkpoint written; continue with: python {script} --resume {folder}")
+
+
 if __name__ == "__main__":
     args = tyro.cli(Args)
+    checkpoint = None
+    if args.resume:
+        args = resumed_args(args)
+        checkpoint = read_checkpoint(args)
     resolve_task(args)
     check_args(args)
     random.seed(args.seed)
@@ -520,7 +686,7 @@ if __name__ == "__main__":
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
     run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
-    logger = Logger(args, run_name, args.il, device, EVAL_COLUMNS)
+    logger = Logger(args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
 
     env = make_env(args.env)
     env.action_space.seed(args.seed)
@@ -558,8 +724,31 @@ if __name__ == "__main__":
     n_actor_updates = 0
     ep_return, ep_len = 0.0, 0
     obs, _ = env.reset(seed=args.seed)
+    start_step = 0
+    modules = dict(actor=actor, qf1=qf1, qf2=qf2, qf1_target=qf1_target, qf2_target=qf2_target)
+    modules.update(q_optimizer=q_optimizer, actor_optimizer=actor_optimizer, alpha_optimizer=alpha_optimizer)
+    if checkpoint is not None:  # --resume: everything that decides the rest of the run, as it was at the checkpoint
+        for name, module in modules.items():
+            module.load_state_dict(checkpoint["modules"][name])
+        log_alpha.data.copy_(checkpoint["log_alpha"])
+        alpha = checkpoint["alpha"]
+        rb.load_state_dict(checkpoint["replay_buffer"])
+        if args.il != "none":  # the offline set, and DAgger's labelled states
+            n_il = len(checkpoint["il_data"][0])
+            il_s[:n_il], il_a[:n_il] = checkpoint["il_data"]
+        demonstrators.set_env_state(env, checkpoint["env"])
+        obs = checkpoint["obs"].numpy()
+        start_step, n_actor_updates, (lam, mu) = (
+            checkpoint["global_step"],
+            checkpoint["n_actor_updates"],
+            checkpoint["lambda_mu"],
+        )
+        ep_return, ep_len = checkpoint["episode"]
+        window.update(checkpoint["window"])
+        set_rng_states(checkpoint["rng"])
+    stop = StopSignal()
     try:  # the training loop: Algorithm 1
-        for global_step in range(1, args.total_timesteps + 1):
+        for global_step in range(start_step + 1, args.total_timesteps + 1):
             logger.progress(global_step)
             # Alg. 1, l. 5-7: act, store (single env, reset by hand: no autoreset step to filter out)
             if global_step <= args.learning_starts:
@@ -640,10 +829,38 @@ if __name__ == "__main__":
                 with logger.evaluating():
                     success, ret = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
                 logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})
-        logger.done(global_step, f"{n_actor_updates} actor updates; lambda {lam:.4f}")
+
+            if stop.checkpoint_due(global_step, 1, args.checkpoint_every, args.total_timesteps):
+                write_checkpoint(
+                    logger.dir,
+                    {
+                        "modules": {name: module.state_dict() for name, module in modules.items()},
+                        "log_alpha": log_alpha.detach(),
+                        "alpha": alpha,
+                        "replay_buffer": rb.state_dict(),
+                        "il_data": (il_s[:n_il].clone(), il_a[:n_il].clone()) if args.il != "none" else None,
+                        "env": demonstrators.env_state(env),
+                        "obs": obs,
+                        "global_step": global_step,
+                        "n_actor_updates": n_actor_updates,
+                        "lambda_mu": (lam, mu),
+                        "episode": (ep_return, ep_len),
+                        "window": dict(window),
+                        "rng": rng_states(),
+                        "logger": logger.state(global_step),
+                    },
+                )
+                if stop.name:
+                    break
+        if stop.name:
+            stop.stopped(logger.dir, os.path.basename(__file__), global_step)
+        else:
+            logger.done(global_step, f"{n_actor_updates} actor updates; lambda {lam:.4f}")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
             save_model(f"{logger.dir}/model.npz", actor=actor, qf1=qf1, qf2=qf2)
             print(f"model saved to {logger.dir}/model.npz")
         env.close()
         logger.close()
+    if stop.name:
+        sys.exit(CHECKPOINTED)

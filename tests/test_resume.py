@@ -1,0 +1,166 @@
+"""Resumable runs (`--checkpoint-every`, `--resume`): a run stopped by a signal wherever it happens to be, or killed
+outright after a checkpoint, and then resumed, ends exactly as the same run left alone: the same eval.csv (wall time
+aside) and bit-identical networks. Bad `--resume` input gets one line and leaves the run's files untouched."""
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_python
+
+OFF_POLICY = "--learning-starts 100 --batch-size 32 --eval-episodes 1"
+CAIR = "--env Push --hidden 64 --demo-episodes 2 --lambda-interval 5"
+CASES = {  # short runs that learn, take meta or lambda steps, and cross episode ends
+    "gild_td3.py": f"--env Hopper-sparse --mode gild --total-timesteps 600 --eval-freq 100 {OFF_POLICY}",
+    "gild_sac.py": f"--env Hopper-sparse --mode gild --autotune True --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
+    "gild_ddpg.py": f"--env Point2D --mode il --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
+    "cair_ddpg.py": f"{CAIR} --il dagger --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
+    "cair_sac.py": f"{CAIR} --env Hammer --il bc --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
+    "cair_ppo_dagger.py": f"{CAIR} --il dagger --total-timesteps 1280 --num-envs 2 --num-steps 64 --minibatch-size 64 "
+    "--update-epochs 2 --eval-freq 256 --eval-episodes 1",
+}
+
+
+def start(script, flags, cwd):
+    cwd.mkdir(parents=True, exist_ok=True)
+    env = dict(
+        os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT), DEMONSTRATORS_CACHE=str(cwd.parent)
+    )
+    cmd = [sys.executable, str(ROOT / script), *flags, "--save-model", "--progress-interval", "0"]
+    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finished(script, flags, cwd):
+    proc = start(script, flags, cwd)
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out[-3000:]
+    (run,) = (cwd / "runs").glob("*")
+    return run
+
+
+def stop_after_first_evaluation(proc, sig):
+    """Send `sig` once the run prints its first evaluation (it then stops wherever it is); returns the output after."""
+    for line in proc.stdout:
+        if line.startswith("evaluation at step"):
+            break
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=600)
+    return out
+
+
+def resume(script, run, *flags):
+    return run_python(ROOT / script, "--resume", run, *flags, cwd=run.parent.parent, timeout=600)
+
+
+def assert_same_run(a, b):
+    csv_a, csv_b = ([row.rsplit(",", 1)[0] for row in (r / "eval.csv").read_text().splitlines()] for r in (a, b))
+    assert csv_a == csv_b  # every evaluation, wall time aside
+    with np.load(a / "model.npz") as fa, np.load(b / "model.npz") as fb:
+        assert fa.files == fb.files
+        for k in fa.files:
+            assert np.array_equal(fa[k], fb[k]), k
+
+
+@pytest.mark.parametrize("script", CASES)
+def test_a_run_stopped_by_sigterm_and_resumed_ends_as_one_left_alone(tmp_path, script):
+    flags = CASES[script].split()
+    alone = finished(script, flags + ["--checkpoint-every", "0"], tmp_path / "alone")
+    proc = start(script, flags + ["--checkpoint-every", "0"], tmp_path / "stopped")
+    out = stop_after_first_evaluation(proc, signal.SIGTERM)
+    assert proc.returncode == 3, out[-3000:]  # CHECKPOINTED: stopped, resumable
+    assert "SIGTERM: stopped at step" in out and "--resume" in out
+    (run,) = (tmp_path / "stopped" / "runs").glob("*")
+    stopped_rows = len((run / "eval.csv").read_text().splitlines())
+    resumed = resume(script, run)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert "resuming" in resumed.stdout and len((run / "eval.csv").read_text().splitlines()) > stopped_rows
+    assert_same_run(alone, run)
+
+
+@pytest.mark.parametrize("script", ["gild_td3.py", "cair_ppo_dagger.py"])
+def test_a_run_killed_after_a_checkpoint_resumes_from_it(tmp_path, script):
+    """SIGKILL leaves the last periodic checkpoint; evaluations logged after it are dropped and done again."""
+    flags = CASES[script].split() + ["--checkpoint-every", "256" if script == "cair_ppo_dagger.py" else "150"]
+    alone = finished(script, flags, tmp_path / "alone")
+    proc = start(script, flags, tmp_path / "killed")
+    for line in proc.stdout:
+        if line.startswith(("evaluation at step 400", "evaluation at step 768")):
+            break
+    proc.kill()
+    proc.wait()
+    (run,) = (tmp_path / "killed" / "runs").glob("*")
+    assert not (run / "checkpoint.pt.tmp").exists() or (run / "checkpoint.pt").exists()
+    resumed = resume(script, run)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert_same_run(alone, run)
+
+
+def test_sigint_stops_with_a_checkpoint(tmp_path):
+    flags = "--env Point2D --mode rl --total-timesteps 100000 --learning-starts 100 --eval-freq 100 --eval-episodes 1"
+    proc = start("gild_td3.py", flags.split() + ["--checkpoint-every", "0"], tmp_path)
+    out = stop_after_first_evaluation(proc, signal.SIGINT)
+    assert proc.returncode == 3 and "SIGINT: stopped at step" in out, out[-3000:]
+    (run,) = (tmp_path / "runs").glob("*")
+    assert (run / "model.npz").exists() and (run / "checkpoint.pt").exists()
+
+
+def test_a_finished_run_continues_to_a_larger_total(tmp_path, finished_run):
+    run = tmp_path / "runs" / finished_run.name
+    shutil.copytree(finished_run, run)
+    resumed = resume("gild_td3.py", run, "--total-timesteps", "450", "--checkpoint-every", "1000")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "done: 450 steps" in resumed.stdout
+    steps = [row.split(",")[0] for row in (run / "eval.csv").read_text().splitlines()[1:]]
+    assert steps == ["100", "200", "300", "400"]
+
+
+# ------------------------------------------------------------------------------------------ bad input
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    """A finished gild_td3 run on Point2D, with its final checkpoint."""
+    flags = "--env Point2D --mode rl --total-timesteps 300 --learning-starts 100 --eval-freq 100 --eval-episodes 1"
+    return finished("gild_td3.py", flags.split() + ["--checkpoint-every", "100"], tmp_path_factory.mktemp("finished"))
+
+
+def digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def corrupt(run, tmp_path):
+    copy = tmp_path / "corrupt" / run.name
+    shutil.copytree(run, copy)
+    data = (copy / "checkpoint.pt").read_bytes()
+    (copy / "checkpoint.pt").write_bytes(data[: len(data) // 2])
+    return copy
+
+
+def empty(run, tmp_path):
+    (tmp_path / "empty").mkdir()
+    return tmp_path / "empty"
+
+
+@pytest.mark.parametrize(
+    "script, make_folder, flags, message",
+    [
+        ("gild_td3.py", empty, [], "no checkpoint.pt and args.json there"),
+        ("gild_sac.py", None, [], "a run of gild_td3.py; run `python gild_td3.py --resume"),
+        ("cair_ddpg.py", None, [], "a run of gild_td3.py"),
+        ("gild_td3.py", corrupt, ["--total-timesteps", "400"], "checkpoint.pt cannot be read"),
+        ("gild_td3.py", None, ["--seed", "2", "--gamma", "0.9"], "--seed, --gamma cannot change"),
+        ("gild_td3.py", None, ["--total-timesteps", "200"], "--total-timesteps (only upward) cannot change"),
+        ("gild_td3.py", None, [], "the run finished at step 300; give a larger --total-timesteps"),
+    ],
+)
+def test_bad_resume_gets_one_line_and_touches_nothing(tmp_path, finished_run, script, make_folder, flags, message):
+    folder = make_folder(finished_run, tmp_path) if make_folder else finished_run
+    before = digest(folder)
+    proc = resume(script, folder, *flags)
+    assert proc.returncode != 0
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert digest(folder) == before
