@@ -549,8 +549,10 @@ def save_model(path, **modules):
 
 # ---------------------------------------------------------------- checkpoints (identical in all six scripts)
 CHECKPOINTED = 3  # the exit status of a run stopped by SIGTERM or SIGINT after writing its checkpoint: resumable
-SAFE_TO_CHANGE = ("resume", "total_timesteps", "checkpoint_every", "progress_interval", "threads", "track")
-SAFE_TO_CHANGE += ("wandb_project_name", "wandb_entity", "save_model")
+SAFE_TO_CHANGE = (  # the arguments a resumed run may be given anew; the others decide what the run computes
+    *("resume", "total_timesteps", "checkpoint_every", "progress_interval", "threads"),
+    *("track", "wandb_project_name", "wandb_entity", "save_model"),
+)
 
 
 def resumed_args(args):

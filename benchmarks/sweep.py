@@ -5,12 +5,16 @@
         --seeds 1 2 3 --extra "--total-timesteps 100000" --out sweeps/gild_hopper --workers 2
 
 Each run gets `<out>/<script>/<env>/<mode>/seed<k>/`: the script runs there (its `runs/` with
-eval.csv and TensorBoard events lands inside), its output goes to `log.txt`, and `DONE` marks it
-finished. Running the same command again skips finished runs and restarts unfinished ones (their
-partial `runs/` is kept as `interrupted-<n>/`). The plan is written to `<out>/plan.json`.
+eval.csv, TensorBoard events and checkpoint.pt lands inside), its output goes to `log.txt`, and `DONE`
+marks it finished. Running the same command again skips finished runs and resumes unfinished ones from
+their checkpoint (`--resume`); one stopped before its first checkpoint starts over, its partial `runs/`
+kept as `interrupted-<n>/`. Ctrl-C stops every run at its next step with a checkpoint (exit status 3).
+The plan is written to `<out>/plan.json`.
 
 More than one machine: `--backend slurm` writes `<out>/sweep.sbatch`, a SLURM job array with one
-task per run (`sbatch <out>/sweep.sbatch`); each task calls this file with `--run-index`. We chose
+task per run (`sbatch <out>/sweep.sbatch`); each task calls this file with `--run-index`. A task
+is asked to stop 3 minutes before its time limit (`--signal=B:TERM@180`) and on preemption: the
+run writes its checkpoint, and the task requeues itself (`scontrol requeue`), to resume. We chose
 SLURM over Ray because the runs are independent single-core processes that share nothing but a
 file system, which is exactly a job array, and because it needs no new dependency: the generated
 script is plain bash (the tests run its tasks locally by setting SLURM_ARRAY_TASK_ID).
@@ -22,6 +26,7 @@ import os
 import pathlib
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -72,23 +77,35 @@ def make_plan(args):
     return plan
 
 
+STOPPED = 3  # the scripts' exit status when a signal stopped them after writing their checkpoint
+
+
 def start(run, python):
-    """Start one run in its folder (a partial earlier attempt is set aside first); returns the Popen."""
+    """Start one run in its folder, from its checkpoint if an earlier attempt left one (else that attempt's
+    partial output is set aside); returns the Popen."""
     folder = pathlib.Path(run["dir"])
     folder.mkdir(parents=True, exist_ok=True)
-    if (folder / "runs").exists():
-        n = len(list(folder.glob("interrupted-*")))
-        (folder / "runs").rename(folder / f"interrupted-{n}")
+    checkpoints = sorted(folder.glob("runs/*/checkpoint.pt"), key=lambda p: p.stat().st_mtime)
+    script = str(ROOT / run["cmd"][0])
+    if checkpoints:
+        cmd = [python, script, "--resume", str(checkpoints[-1].parent.relative_to(folder))]
+    else:
+        if (folder / "runs").exists():
+            n = len(list(folder.glob("interrupted-*")))
+            (folder / "runs").rename(folder / f"interrupted-{n}")
+        cmd = [python, script, *run["cmd"][1:]]
     (folder / "FAILED").unlink(missing_ok=True)
-    cmd = [python, str(ROOT / run["cmd"][0]), *run["cmd"][1:]]
-    (folder / "command.txt").write_text(shlex.join(cmd) + "\n")
+    with open(folder / "command.txt", "a") as f:
+        f.write(shlex.join(cmd) + "\n")
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
-    return subprocess.Popen(cmd, cwd=folder, env=env, stdout=open(folder / "log.txt", "w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, cwd=folder, env=env, stdout=open(folder / "log.txt", "a"), stderr=subprocess.STDOUT)
 
 
 def finish(run, returncode):
+    """DONE or FAILED beside the run; a run stopped with its checkpoint is neither, and resumes next time."""
     folder = pathlib.Path(run["dir"])
-    (folder / ("DONE" if returncode == 0 else "FAILED")).write_text(f"exit {returncode}\n")
+    if returncode != STOPPED:
+        (folder / ("DONE" if returncode == 0 else "FAILED")).write_text(f"exit {returncode}\n")
     return returncode == 0
 
 
@@ -112,18 +129,33 @@ def run_local(plan, args):
                     n_done += 1
                 else:
                     failed.append(run)
+                outcome = {0: "finished", STOPPED: "stopped with a checkpoint"}.get(proc.returncode, "FAILED")
                 print(
                     f"[{n_done}/{len(plan)} done, {len(running)} running, {len(failed)} failed, {time.time() - t0:.0f}s] "
-                    f"{'finished' if proc.returncode == 0 else 'FAILED'}: {run['dir']}",
+                    f"{outcome}: {run['dir']}",
                     flush=True,
                 )
-    except KeyboardInterrupt:  # the runs get the interrupt too, keep what they logged and stop
-        for proc in running:
-            proc.wait()
+    except KeyboardInterrupt:  # the runs get the interrupt too: each writes its checkpoint and stops
+        for proc, run in running.items():
+            finish(run, proc.wait())
         raise SystemExit("interrupted; run the same command again to resume") from None
     for run in failed:
         print(f"failed: {run['dir']}/log.txt")
     return 1 if failed else 0
+
+
+def run_task(run, python):
+    """One SLURM array task: the run, with SIGTERM (time limit, preemption) passed on to it; a run stopped with its
+    checkpoint requeues the task, which then resumes it."""
+    proc = start(run, python)
+    signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signal.SIGTERM))
+    returncode = proc.wait()
+    finish(run, returncode)
+    if returncode == STOPPED and "SLURM_JOB_ID" in os.environ:
+        subprocess.run(["scontrol", "requeue", os.environ["SLURM_JOB_ID"]], check=False)
+        print(f"stopped with a checkpoint; requeued job {os.environ['SLURM_JOB_ID']} to resume {run['dir']}", flush=True)
+        return 0
+    return 0 if returncode == 0 else 1
 
 
 def write_slurm(plan, args):
@@ -133,10 +165,13 @@ def write_slurm(plan, args):
         f"#SBATCH --job-name=sweep-{out.name}",
         f"#SBATCH --array=0-{len(plan) - 1}%{args.workers}",
         f"#SBATCH --output={out}/slurm-%A_%a.out",
+        "#SBATCH --requeue",  # a preempted task goes back in the queue
+        "#SBATCH --signal=B:TERM@180",  # SIGTERM 3 minutes before the time limit: checkpoint, then requeue
     ] + [f"#SBATCH {opt}" for opt in shlex.split(args.slurm_options)]
     lines += [
         "export OMP_NUM_THREADS=1",
-        shlex.join([args.python, str(ROOT / "benchmarks" / "sweep.py"), "--out", str(out), "--python", args.python])
+        "exec "  # the signal goes to the batch shell: let it be sweep.py, which passes it on to the run
+        + shlex.join([args.python, str(ROOT / "benchmarks" / "sweep.py"), "--out", str(out), "--python", args.python])
         + ' --run-index "$SLURM_ARRAY_TASK_ID"',
     ]
     (out / "sweep.sbatch").write_text("\n".join(lines) + "\n")
@@ -153,7 +188,7 @@ def main(args):
         if is_done(run):
             print(f"already done: {run['dir']}")
             return 0
-        return 0 if finish(run, start(run, args.python).wait()) else 1
+        return run_task(run, args.python)
     if args.workers < 1 or not args.seeds or not args.modes:
         raise SystemExit("--workers must be >= 1, and --seeds and --modes not empty")
     plan = make_plan(args)

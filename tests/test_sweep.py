@@ -2,7 +2,9 @@
 
 import json
 import os
+import signal
 import subprocess
+import time
 
 import pytest
 
@@ -27,7 +29,9 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     assert all(len(p.read_text().splitlines()) == 3 for p in csvs)  # header and two evaluations
     assert "--seed 2 --mode il" in (out / "gild_td3/Point2D/mode-il/seed2/command.txt").read_text()
 
-    (out / "gild_td3/Point2D/mode-rl/seed2/DONE").unlink()  # as if that run had been interrupted
+    (out / "gild_td3/Point2D/mode-rl/seed2/DONE").unlink()  # as if that run had been killed before its first checkpoint
+    (checkpoint,) = out.glob("gild_td3/Point2D/mode-rl/seed2/runs/*/checkpoint.pt")
+    checkpoint.unlink()
     proc = sweep(out)
     assert "4 runs, 3 already done, 1 to run" in proc.stdout
     assert (out / "gild_td3/Point2D/mode-rl/seed2/interrupted-0").is_dir()  # its partial output is set aside, not mixed in
@@ -62,6 +66,39 @@ def test_sweep_as_a_slurm_array_whose_tasks_run_here(tmp_path):
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "already done" in proc.stdout
     assert [p.parent.name for p in out.glob("**/DONE")] == ["seed2"] and plan[3]["mode"] == "--mode il"
+
+
+def test_a_slurm_task_stopped_by_sigterm_requeues_itself_and_resumes(tmp_path):
+    """SLURM's time-limit warning (or a preemption) is a SIGTERM to the batch shell, which is sweep.py: the run writes
+    its checkpoint, the task calls `scontrol requeue`, and the requeued task resumes the run to the same end."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "scontrol").write_text(f'#!/bin/sh\necho "$@" >> {tmp_path}/scontrol.txt\n')
+    (bin_dir / "scontrol").chmod(0o755)
+    long = TINY.replace("--total-timesteps 200", "--total-timesteps 1500") + " --checkpoint-every 0"
+    grid = ["--scripts", "gild_td3.py", "--envs", "Point2D", "--modes", "--mode il", "--seeds", "1", "2"]
+    args = [*grid, f"--extra={long}", "--workers", "1", "--backend", "slurm"]
+    assert run_python("benchmarks/sweep.py", "--out", tmp_path / "s", *args).returncode == 0
+    env = dict(os.environ, SLURM_ARRAY_TASK_ID="0", SLURM_JOB_ID="4242", PATH=f"{bin_dir}:{os.environ['PATH']}")
+    task = ["bash", tmp_path / "s" / "sweep.sbatch"]
+    proc = subprocess.Popen(task, env=env, stdout=subprocess.PIPE, text=True)
+    log = tmp_path / "s/gild_td3/Point2D/mode-il/seed1/log.txt"
+    while not (log.exists() and "evaluation at step 100" in log.read_text()):
+        assert proc.poll() is None, "the run ended before it could be stopped"
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)  # `exec` made the batch shell sweep.py itself
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and "requeued job 4242" in out, out
+    assert (tmp_path / "scontrol.txt").read_text() == "requeue 4242\n"
+    assert not list((tmp_path / "s").glob("**/DONE")) and not list((tmp_path / "s").glob("**/FAILED"))
+
+    proc = subprocess.run(task, env=env, capture_output=True, text=True, timeout=300)  # the requeued task
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "resuming" in log.read_text() and list((tmp_path / "s").glob("**/seed1/DONE"))
+    (run,) = (tmp_path / "s/gild_td3/Point2D/mode-il/seed1/runs").glob("*")
+    assert [row.split(",")[0] for row in (run / "eval.csv").read_text().splitlines()[1:]] == [
+        str(100 * k) for k in range(1, 16)
+    ]
 
 
 def test_plot_reads_the_demonstrators_and_the_experts_levels_from_cairs_eval_csv(tmp_path):
