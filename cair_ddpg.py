@@ -574,8 +574,9 @@ def resumed_args(args):
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise SystemExit(f"--resume {folder}: args.json is not this script's ({type(e).__name__}: {e})") from None
     args = tyro.cli(Args, default=started)
-    changed = [f"--{k.replace('_', '-')}" for k in vars(args) if getattr(args, k) != getattr(started, k)]
-    refused = [flag for flag in changed if flag[2:].replace("-", "_") not in SAFE_TO_CHANGE]
+    args.resume = folder  # without a trailing slash: the folder's name is the run's name
+    changed = [k for k in vars(args) if getattr(args, k) != getattr(started, k)]
+    refused = [f"--{k.replace('_', '-')}" for k in changed if k not in SAFE_TO_CHANGE]
     if args.total_timesteps < started.total_timesteps:
         refused.append("--total-timesteps (only upward)")
     if refused:
