@@ -33,7 +33,12 @@ def start(script, flags, cwd):
         os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT), DEMONSTRATORS_CACHE=str(cwd.parent)
     )
     cmd = [sys.executable, str(ROOT / script), *flags, "--save-model", "--progress-interval", "0"]
-    return subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # a job started in the background by a shell inherits SIGINT ignored (and the runs respect that); give the run the
+    # default, as a terminal would
+    default_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    return subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint
+    )
 
 
 def finished(script, flags, cwd):
@@ -102,7 +107,7 @@ def test_a_run_killed_after_a_checkpoint_resumes_from_it(tmp_path, script):
 
 
 def test_sigint_stops_with_a_checkpoint(tmp_path):
-    flags = "--env Point2D --mode rl --total-timesteps 100000 --learning-starts 100 --eval-freq 100 --eval-episodes 1"
+    flags = "--env Point2D --mode rl --total-timesteps 20000 --learning-starts 100 --eval-freq 100 --eval-episodes 1"
     proc = start("gild_td3.py", flags.split() + ["--checkpoint-every", "0"], tmp_path)
     out = stop_after_first_evaluation(proc, signal.SIGINT)
     assert proc.returncode == 3 and "SIGINT: stopped at step" in out, out[-3000:]
