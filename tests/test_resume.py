@@ -17,8 +17,8 @@ from conftest import ROOT, run_python
 OFF_POLICY = "--learning-starts 100 --batch-size 32 --eval-episodes 1"
 CAIR = "--env Push --hidden 64 --demo-episodes 2 --lambda-interval 5"
 CASES = {  # short runs that learn, take meta or lambda steps, and cross episode ends
-    "gild_td3.py": f"--env Hopper-sparse --mode gild --total-timesteps 600 --eval-freq 100 {OFF_POLICY}",
-    "gild_sac.py": f"--env Hopper-sparse --mode gild --autotune True --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
+    "gild_td3.py": f"--env Hopper-sparse --mode gild --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
+    "gild_sac.py": f"--env Hopper-sparse --mode gild --autotune True --total-timesteps 400 --eval-freq 100 {OFF_POLICY}",
     "gild_ddpg.py": f"--env Point2D --mode il --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
     "cair_ddpg.py": f"{CAIR} --il dagger --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
     "cair_sac.py": f"{CAIR} --env Hammer --il bc --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
@@ -63,6 +63,19 @@ def resume(script, run, *flags):
     return run_python(ROOT / script, "--resume", run, *flags, cwd=run.parent.parent, timeout=600)
 
 
+@pytest.fixture(scope="module")
+def left_alone(tmp_path_factory):
+    """Each script's run of CASES left alone, made once (how often it checkpoints does not change what it computes)."""
+    runs = {}
+
+    def get(script):
+        if script not in runs:
+            runs[script] = finished(script, CASES[script].split(), tmp_path_factory.mktemp("alone"))
+        return runs[script]
+
+    return get
+
+
 def assert_same_run(a, b):
     csv_a, csv_b = ([row.rsplit(",", 1)[0] for row in (r / "eval.csv").read_text().splitlines()] for r in (a, b))
     assert csv_a == csv_b  # every evaluation, wall time aside
@@ -73,9 +86,8 @@ def assert_same_run(a, b):
 
 
 @pytest.mark.parametrize("script", CASES)
-def test_a_run_stopped_by_sigterm_and_resumed_ends_as_one_left_alone(tmp_path, script):
+def test_a_run_stopped_by_sigterm_and_resumed_ends_as_one_left_alone(tmp_path, left_alone, script):
     flags = CASES[script].split()
-    alone = finished(script, flags + ["--checkpoint-every", "0"], tmp_path / "alone")
     proc = start(script, flags + ["--checkpoint-every", "0"], tmp_path / "stopped")
     out = stop_after_first_evaluation(proc, signal.SIGTERM)
     assert proc.returncode == 3, out[-3000:]  # CHECKPOINTED: stopped, resumable
@@ -85,14 +97,13 @@ def test_a_run_stopped_by_sigterm_and_resumed_ends_as_one_left_alone(tmp_path, s
     resumed = resume(script, run)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert "resuming" in resumed.stdout and len((run / "eval.csv").read_text().splitlines()) > stopped_rows
-    assert_same_run(alone, run)
+    assert_same_run(left_alone(script), run)
 
 
 @pytest.mark.parametrize("script", ["gild_td3.py", "cair_ppo_dagger.py"])
-def test_a_run_killed_after_a_checkpoint_resumes_from_it(tmp_path, script):
+def test_a_run_killed_after_a_checkpoint_resumes_from_it(tmp_path, left_alone, script):
     """SIGKILL leaves the last periodic checkpoint; evaluations logged after it are dropped and done again."""
     flags = CASES[script].split() + ["--checkpoint-every", "256" if script == "cair_ppo_dagger.py" else "150"]
-    alone = finished(script, flags, tmp_path / "alone")
     proc = start(script, flags, tmp_path / "killed")
     for line in proc.stdout:
         if line.startswith(("evaluation at step 400", "evaluation at step 768")):
@@ -103,7 +114,7 @@ def test_a_run_killed_after_a_checkpoint_resumes_from_it(tmp_path, script):
     assert not (run / "checkpoint.pt.tmp").exists() or (run / "checkpoint.pt").exists()
     resumed = resume(script, run)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
-    assert_same_run(alone, run)
+    assert_same_run(left_alone(script), run)
 
 
 def test_sigint_stops_with_a_checkpoint(tmp_path):
