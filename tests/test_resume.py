@@ -16,11 +16,11 @@ from conftest import ROOT, run_python
 
 OFF_POLICY = "--learning-starts 100 --batch-size 32 --eval-episodes 1"
 CAIR = "--env Push --hidden 64 --demo-episodes 2 --lambda-interval 5"
-CASES = {  # short runs that learn, take meta or lambda steps, and cross episode ends
+# short runs that learn, take meta or lambda steps, and cross episode ends: TD3 and SAC (the temperature) of GILD, SAC
+# on Hammer and PPO with DAgger (its rollout state) of CAIR; the DDPG scripts hold the same checkpoint code (test_style)
+CASES = {
     "gild_td3.py": f"--env Hopper-sparse --mode gild --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
     "gild_sac.py": f"--env Hopper-sparse --mode gild --autotune True --total-timesteps 400 --eval-freq 100 {OFF_POLICY}",
-    "gild_ddpg.py": f"--env Point2D --mode il --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
-    "cair_ddpg.py": f"{CAIR} --il dagger --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
     "cair_sac.py": f"{CAIR} --env Hammer --il bc --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
     "cair_ppo_dagger.py": f"{CAIR} --il dagger --total-timesteps 1280 --num-envs 2 --num-steps 64 --minibatch-size 64 "
     "--update-epochs 2 --eval-freq 256 --eval-episodes 1",
