@@ -26,7 +26,8 @@ for s in $scripts; do
   (mkdir -p "$out/work/cuda-$s" && cd "$out/work/cuda-$s" && $py "$root/$s" ${flags[$s]} $common >"$out/cuda-$s.log" 2>&1)
 done
 wait
-echo "machine: $(nproc --all) cores, $(lscpu | sed -n 's/^Model name: *//p'); $(nvidia-smi --query-gpu=name --format=csv,noheader)"
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader)
+echo "machine: $(nproc --all) cores, $(lscpu | sed -n 's/^Model name: *//p'); $gpu"
 printf "%-20s %-48s %12s %12s %8s\n" script flags "cpu steps/s" "cuda steps/s" "cuda/cpu"
 for s in $scripts; do
   c=$(sed -nE 's/.*; ([0-9.]+) steps\/s while learning.*/\1/p' "$out/cpu-$s.log")

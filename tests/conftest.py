@@ -4,6 +4,7 @@
 import csv
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 
@@ -17,6 +18,22 @@ def run_python(*args, cwd=ROOT, timeout=300, **env):
     with one torch thread and `env` added to the environment; returns the CompletedProcess (text output)."""
     env = dict(os.environ, OMP_NUM_THREADS="1", **env)
     return subprocess.run([sys.executable, *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def start_python(*args, cwd, **env):
+    """`python ARGS` started in `cwd` with one torch thread, unbuffered output on a pipe and `env` added; returns the
+    Popen. A job started in the background by a shell inherits SIGINT ignored (and the scripts respect that): the
+    child gets SIGINT's default, as from a terminal."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1", **env)
+    return subprocess.Popen(
+        [sys.executable, *map(str, args)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 @pytest.fixture

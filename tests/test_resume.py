@@ -3,16 +3,13 @@ outright after a checkpoint, and then resumed, ends exactly as the same run left
 aside) and bit-identical networks. Bad `--resume` input gets one line and leaves the run's files untouched."""
 
 import hashlib
-import os
 import shutil
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_python
+from conftest import ROOT, run_python, start_python
 
 OFF_POLICY = "--learning-starts 100 --batch-size 32 --eval-episodes 1"
 CAIR = "--env Push --hidden 64 --demo-episodes 2 --lambda-interval 5"
@@ -29,16 +26,8 @@ CASES = {
 
 def start(script, flags, cwd):
     cwd.mkdir(parents=True, exist_ok=True)
-    env = dict(
-        os.environ, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1", PYTHONPATH=str(ROOT), DEMONSTRATORS_CACHE=str(cwd.parent)
-    )
-    cmd = [sys.executable, str(ROOT / script), *flags, "--save-model", "--progress-interval", "0"]
-    # a job started in the background by a shell inherits SIGINT ignored (and the runs respect that); give the run the
-    # default, as a terminal would
-    default_sigint = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
-    return subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=default_sigint
-    )
+    args = [ROOT / script, *flags, "--save-model", "--progress-interval", "0"]
+    return start_python(*args, cwd=cwd, PYTHONPATH=str(ROOT), DEMONSTRATORS_CACHE=str(cwd.parent))
 
 
 def finished(script, flags, cwd):
@@ -115,15 +104,6 @@ def test_a_run_killed_after_a_checkpoint_resumes_from_it(tmp_path, left_alone, s
     resumed = resume(script, run)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
     assert_same_run(left_alone(script), run)
-
-
-def test_sigint_stops_with_a_checkpoint(tmp_path):
-    flags = "--env Point2D --mode rl --total-timesteps 20000 --learning-starts 100 --eval-freq 100 --eval-episodes 1"
-    proc = start("gild_td3.py", flags.split() + ["--checkpoint-every", "0"], tmp_path)
-    out = stop_after_first_evaluation(proc, signal.SIGINT)
-    assert proc.returncode == 3 and "SIGINT: stopped at step" in out, out[-3000:]
-    (run,) = (tmp_path / "runs").glob("*")
-    assert (run / "model.npz").exists() and (run / "checkpoint.pt").exists()
 
 
 def test_a_finished_run_continues_to_a_larger_total(tmp_path, finished_run):

@@ -1,15 +1,12 @@
 """End to end runs of the GILD scripts for a few hundred steps, through the learning updates."""
 
-import os
 import signal
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 import demonstrators
-from conftest import ROOT, eval_rows
+from conftest import ROOT, eval_rows, start_python
 
 TINY = (
     "--env Hopper-sparse --total-timesteps 400 --learning-starts 100 --batch-size 32 --eval-freq 200 "
@@ -75,16 +72,7 @@ def test_meta_step_count_follows_warm_start_and_cadence(run_script, demo_file, s
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_interrupted_run_keeps_its_log_and_model(tmp_path, script):
-    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
-    # a job started in the background by a shell inherits SIGINT ignored; give the run the default, as a terminal would
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / script), *TINY, "--mode", "rl", "--total-timesteps", "100000"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    proc = start_python(ROOT / script, *TINY, "--mode", "rl", "--total-timesteps", "100000", cwd=tmp_path)
     for line in proc.stdout:
         if line.startswith("evaluation at step 200:"):
             break
