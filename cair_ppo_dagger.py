@@ -2,16 +2,23 @@
 
 The policy minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 0.95
 (Table 3); L_RL is PPO's clipped surrogate with its entropy bonus. Per minibatch update (Alg. 1,
-l. 10-13): g_RL and g_IL are two gradients of the policy's parameters, the CAGrad direction d of
-Eq. (3) is written into their .grad; the value function trains on its own loss, as in plain PPO.
-Every `lambda_interval` policy updates (l. 16-17) lambda is set by Algorithm 2 (`optimize_lambda`).
+l. 10-13): g_RL and g_IL are two gradients of the policy's parameters, scaled to unit norm, and the
+CAGrad direction d of Eq. (3) for them is written into .grad; the value function trains on its own
+loss, vf_coef times the MSE (Stable-Baselines3's). At the end of the rollout in which the
+`lambda_interval`-th real episode since its last run ended (l. 16-17; the paper: "every 10 task
+episodes"), Algorithm 2 sets lambda once, from the last minibatch's gradients (on Fetch, with 4 x 512
+steps per rollout, that is after every rollout). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2
+with a_i ~ pi_theta(.|s_i): summed over action dimensions, on a reparameterised sample of the Gaussian
+(before the clip to the action box), so that imitation also shrinks the policy's spread.
   --il dagger   every rollout's states are labelled by the demonstrator and aggregated over the run
-                (starting from the offline set); L_IL is the MSE of the policy's mean action
-                to the labels (`--il-loss nll`: the Gaussian negative log-likelihood instead).
+                (starting from the offline set); L_IL is taken on them (`--il-action mean`,
+                `--il-reduction mean`: the MSE of the mean action; `--il-loss nll`: the Gaussian
+                negative log-likelihood of the labels).
   --il bc       L_IL on the offline set only: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000
                 steps), labelled with its noise-free actions (`--demo-episodes`).
   --il none     plain PPO (lambda = 0).
 The paper's on-policy stabilisers ("Note on On-Policy Stability"), on by default:
+  --normalize-grads      g_IL and g_RL are scaled to unit norm before Eq. (1) and CAGrad combine them.
   --cos-ema 0.9          Algorithm 2 reads a moving average of cos(g_IL, g_RL), not one minibatch's.
   --anneal-with-lambda   the policy's learning rate and the entropy coefficient are scaled by
                          floor + (1 - floor) lambda / lambda_init, so they fall as lambda -> 0.
@@ -24,7 +31,7 @@ bootstraps with gamma V(final_obs) added to the reward (Fetch and Hammer only ev
 Choices where the paper is silent (as in cair_sac.py): K = 10, mu_0 = 2, eta_mu = 0.01; CAGrad's
 rescale d / (1 + c^2), c = 0.5; inputs normalised by the offline set's mean and std
 (`--normalize-obs`). Rollouts of 4 envs x 512 steps (Stable-Baselines3's 2048 per
-rollout), the stabilisers' 0.9 and 0.1, lambda updated every 10 minibatch updates.
+rollout), the stabilisers' 0.9 and 0.1.
 """
 
 import contextlib
@@ -82,7 +89,11 @@ class Args:
     il: Literal["dagger", "bc", "none"] = "dagger"
     """the imitation part: DAgger (the demonstrator labels rollout states), BC on the offline set, or none (plain PPO)"""
     il_loss: Literal["mse", "nll"] = "mse"
-    """L_IL: MSE of the mean action to the labels, or the Gaussian negative log-likelihood of the labels"""
+    """L_IL: the squared error of the learner's action to the labels (section 4.2), or their Gaussian negative log-lik."""
+    il_action: Literal["sample", "mean"] = "sample"
+    """the learner's action in L_IL: a reparameterised sample a ~ pi(.|s) (section 4.2), or the mean action"""
+    il_reduction: Literal["sum", "mean"] = "sum"
+    """L_IL's squared error summed over action dimensions (section 4.2), or averaged over them (F.mse_loss's)"""
     demo_episodes: int = 1000
     """real episodes in the offline set (50k pairs on Fetch): A.2's 50 "episodes" of 1000 or 4000 steps are 20 each"""
     normalize_obs: bool = True
@@ -112,7 +123,7 @@ class Args:
     clip_coef: float = 0.2
     """the surrogate clipping coefficient"""
     vf_coef: float = 0.5
-    """value loss coefficient"""
+    """value loss coefficient: the value function minimises vf_coef times the MSE (Stable-Baselines3's)"""
     max_grad_norm: float = 0.5
     """the maximum norm of the whole gradient"""
     hidden: int = 512
@@ -124,7 +135,9 @@ class Args:
     lambda_schedule: Literal["cair", "fixed-step", "constant"] = "cair"
     """how lambda moves: Algorithm 2, lambda -= lambda_delta, or not at all"""
     lambda_interval: int = 10
-    """update lambda every this many policy (minibatch) updates"""
+    """run Algorithm 2 after the rollout in which this many real episodes have ended since it last ran (A.3: 10)"""
+    lambda_interval_unit: Literal["episodes", "updates"] = "episodes"
+    """count the interval in episodes, or in minibatch updates (A.2's other sentence, "every 10 policy updates")"""
     lambda_lr: float = 1e-4
     """eta_lambda of Algorithm 2 (paper: 1e-4)"""
     lambda_iters: int = 10
@@ -139,6 +152,8 @@ class Args:
     """c of Eq. (3), in [0, 1); 0 turns CAGrad off (d = g_lambda)"""
     cagrad_rescale: Literal["1+c^2", "1+c", "none"] = "1+c^2"
     """divide d by (1 + c^2), (1 + c) or nothing"""
+    normalize_grads: bool = True
+    """scale g_IL and g_RL to unit norm before combining them (the paper's on-policy stability note)"""
     cos_ema: float = 0.9
     """weight of the past in the moving average of cos(g_IL, g_RL) that Algorithm 2 reads; 0 uses each minibatch's"""
     anneal_with_lambda: bool = True
@@ -355,6 +370,23 @@ def optimize_lambda(g_il, g_rl, lam_cur, eta_lam=1e-4, iters=10, mu0=2.0, eta_mu
 
 def cos(a, b):
     return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
+
+
+def imitation_loss(action, label, reduction="sum"):
+    """Section 4.2: L_IL = (1/N) sum_i ||pi_D(s_i) - a_i||^2, the squared error summed over action dimensions;
+    `mean` also averages over them (F.mse_loss's, 1/|A| of it)."""
+    squared_error = (action - label).pow(2)
+    return squared_error.sum(1).mean() if reduction == "sum" else squared_error.mean()
+
+
+def combine_gradients(g_rl, g_il, lam, c, normalize=True):
+    """Alg. 1, l. 12: the CAGrad direction d of Eq. (3) for L_lambda, on unit gradients when `normalize` (the
+    on-policy note: "normalizing IL and RL gradients"); with c = 0, d is Eq. (1)'s combination. Returns (d, w*, the
+    two gradients as combined)."""
+    if normalize:
+        g_rl, g_il = g_rl / g_rl.norm().clamp(min=1e-30), g_il / g_il.norm().clamp(min=1e-30)
+    d, w = cagrad(g_rl, g_il, lam, c)
+    return d, w, g_rl, g_il
 
 
 def next_lambda(lam, mu, g_il, g_rl, rho, args):
@@ -709,7 +741,7 @@ if __name__ == "__main__":
     rates = demonstrators.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
     bars = {"demonstrator_success_rate": rates["demonstrator"], "expert_success_rate": rates["expert"]}
     window = defaultdict(list)  # per-update values, averaged over each rollout's updates (Figure 3)
-    n_updates = 0
+    n_updates, n_lambda_updates, since_lambda = 0, 0, 0  # since_lambda: episodes (or updates) since l. 17
     global_step = 0
     next_eval = args.eval_freq
     ep_return, ep_len = np.zeros(N), np.zeros(N, dtype=int)
@@ -725,7 +757,8 @@ if __name__ == "__main__":
         for env, state in zip(envs.envs, checkpoint["envs"]):
             demonstrators.set_env_state(env, state)
         next_obs = checkpoint["next_obs"].to(device)
-        global_step, n_updates, next_eval = checkpoint["global_step"], checkpoint["n_updates"], checkpoint["next_eval"]
+        global_step, next_eval = checkpoint["global_step"], checkpoint["next_eval"]
+        n_updates, n_lambda_updates, since_lambda = checkpoint["counters"]
         lam, mu, rho_ema = checkpoint["lambda_mu_rho"]
         ep_return, ep_len = (x.numpy() for x in checkpoint["episodes"])
         set_rng_states(checkpoint["rng"])
@@ -755,6 +788,7 @@ if __name__ == "__main__":
                 done = terminated | truncated
                 ep_return += reward
                 ep_len += 1
+                since_lambda += int(done.sum()) if args.lambda_interval_unit == "episodes" else 0
                 for i in np.flatnonzero(done):
                     logger.scalar("charts/episodic_return", ep_return[i], global_step)
                     logger.scalar("charts/episodic_length", ep_len[i], global_step)
@@ -790,20 +824,24 @@ if __name__ == "__main__":
                     surrogate = torch.min(ratio * adv, ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef) * adv).mean()
                     entropy = dist.entropy().sum(1).mean()
                     loss_rl = -surrogate - ent_coef * entropy
-                    v_loss = 0.5 * (value(b_obs[mb])[:, 0] - b_ret[mb]).pow(2).mean()
+                    v_loss = (value(b_obs[mb])[:, 0] - b_ret[mb]).pow(2).mean()
                     optimizer.zero_grad()
                     (args.vf_coef * v_loss).backward()  # the value function trains as in plain PPO
                     if args.il == "none":
                         loss_rl.backward()
                     else:  # Alg. 1, l. 10-13: the policy's gradient is the CAGrad direction d for L_lambda
                         j = torch.randint(0, n_il, (args.minibatch_size,), device=device)
-                        if args.il_loss == "mse":
-                            loss_il = (policy.mean(il_s[j]) - il_a[j]).pow(2).mean()
-                        else:
-                            loss_il = -policy.dist(il_s[j]).log_prob(il_a[j]).sum(1).mean()
+                        dist_il = policy.dist(il_s[j])
+                        if args.il_loss == "nll":
+                            loss_il = -dist_il.log_prob(il_a[j]).sum(1).mean()
+                        else:  # a_i ~ pi(.|s_i), reparameterised: the gradient reaches the log-std too
+                            a_il = dist_il.rsample() if args.il_action == "sample" else dist_il.mean
+                            loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
                         g_rl = parameters_to_vector(torch.autograd.grad(loss_rl, params))
                         g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
-                        d, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
+                        window["cair/grad_norm_il"].append(g_il.norm())
+                        window["cair/grad_norm_rl"].append(g_rl.norm())
+                        d, w, g_rl, g_il = combine_gradients(g_rl, g_il, lam, args.cagrad_c, args.normalize_grads)  # Eq. 3
                         for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
                             p.grad = d_p.view_as(p)
                         rho = cos(g_il, g_rl).item()
@@ -822,14 +860,22 @@ if __name__ == "__main__":
                     window["losses/value_loss"].append(v_loss.detach())
                     window["losses/entropy"].append(entropy.detach())
                     window["losses/clipfrac"].append(((ratio - 1).abs() > args.clip_coef).float().mean())
-                    if args.il != "none" and n_updates % args.lambda_interval == 0:  # Alg. 1, l. 16-17
-                        lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
+                    if args.lambda_interval_unit == "updates":  # Alg. 1, l. 16-17, counted in minibatch updates
+                        since_lambda += 1
+                        if args.il != "none" and since_lambda >= args.lambda_interval:
+                            lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
+                            n_lambda_updates, since_lambda = n_lambda_updates + 1, 0
+            # Alg. 1, l. 16-17: after the rollout in which the 10th episode since Algorithm 2 last ran ended
+            if args.il != "none" and args.lambda_interval_unit == "episodes" and since_lambda >= args.lambda_interval:
+                lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
+                n_lambda_updates, since_lambda = n_lambda_updates + 1, 0
 
             logger.window_means(window, global_step)
             if args.il != "none":
                 logger.scalar("cair/cos_il_rl_ema", rho_ema, global_step)
             logger.scalar("charts/lambda", lam, global_step)
             logger.scalar("charts/mu", mu, global_step)
+            logger.scalar("charts/lambda_updates", n_lambda_updates, global_step)
             logger.scalar("charts/policy_learning_rate", optimizer.param_groups[0]["lr"], global_step)
             logger.scalar("charts/ent_coef", ent_coef, global_step)
             logger.scalar("charts/SPS", int(logger.learning_speed(global_step)), global_step)
@@ -849,7 +895,7 @@ if __name__ == "__main__":
                         "envs": [demonstrators.env_state(env) for env in envs.envs],
                         "next_obs": next_obs,
                         "global_step": global_step,
-                        "n_updates": n_updates,
+                        "counters": (n_updates, n_lambda_updates, since_lambda),
                         "next_eval": next_eval,
                         "lambda_mu_rho": (lam, mu, rho_ema),
                         "episodes": (ep_return, ep_len),
@@ -862,7 +908,7 @@ if __name__ == "__main__":
         if stop.name:
             stop.stopped(logger.dir, os.path.basename(__file__), global_step)
         else:
-            logger.done(global_step, f"{n_updates} policy updates; lambda {lam:.4f}")
+            logger.done(global_step, f"{n_updates} policy updates, {n_lambda_updates} lambda updates; lambda {lam:.4f}")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
             save_model(f"{logger.dir}/model.npz", policy=policy, value=value)

@@ -3,14 +3,18 @@
 The actor minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 1.
 Per actor update (Alg. 1, l. 10-13): g_RL and g_IL are two gradients of the actor's parameters,
 the CAGrad direction d of Eq. (3) is taken in a ball of radius c ||g_lambda|| around g_lambda,
-rescaled, written into .grad, and the optimiser steps. Every `lambda_interval` actor updates
-(l. 16-17) lambda is set by Algorithm 2 (`optimize_lambda`), which never raises it. The critic
-trains as plain SAC.
-  --il bc       L_IL = MSE between the policy's mean action and the demonstrator's, on the offline
-                set: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000 steps), labelled with
-                its noise-free actions (`--demo-episodes`).
+rescaled, written into .grad, and the optimiser steps. Once every `lambda_interval` real episodes
+(l. 16-17; the paper: "every 10 task episodes", so 500 steps on Fetch, 2,000 on Hammer) lambda is
+set by Algorithm 2 (`optimize_lambda`) from the latest update's two gradients; it never rises.
+The critics and the temperature train as in plain SAC (the temperature's loss as Stable-Baselines3
+writes it). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with a_i ~ pi_theta(.|s_i): the
+squared error summed over action dimensions, on a reparameterised sample, so that imitation also
+shrinks the policy's spread (`--il-action mean` and `--il-reduction mean` give F.mse_loss of the
+mean action instead).
+  --il bc       L_IL on the offline set: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000
+                steps), labelled with its noise-free actions (`--demo-episodes`).
   --il dagger   the demonstrator labels every state the learner visits; the labelled states are
-                aggregated over the run (starting from the offline set) and L_IL is the MSE on it.
+                aggregated over the run (starting from the offline set) and L_IL is taken on them.
   --il none     plain SAC (lambda = 0, no IL gradient): the baseline.
 Ablations (the paper's Figures 3 and 7): `--cagrad-c 0` (CAGrad off: d = g_lambda),
 `--lambda-schedule fixed-step` (lambda -= delta every interval), `--lambda-schedule constant`.
@@ -23,7 +27,6 @@ Choices where the paper is silent (CAIR's code is not public):
     lowers lambda by at most K eta_lambda (1 - rho) <= 2e-3.
   * CAGrad's rescale: d / (1 + c^2), the CAGrad authors' most common choice (`--cagrad-rescale`).
   * c = 0.5 (the paper: c in [0.45, 0.95] behaves alike).
-  * SAC's L_IL uses the policy's mean action (the deterministic action it is evaluated with).
 """
 
 import contextlib
@@ -111,7 +114,9 @@ class Args:
     lambda_schedule: Literal["cair", "fixed-step", "constant"] = "cair"
     """how lambda moves: Algorithm 2, lambda -= lambda_delta, or not at all"""
     lambda_interval: int = 10
-    """update lambda every this many actor updates (paper: 10)"""
+    """run Algorithm 2 once every this many real episodes (A.3: "every 10 task episodes")"""
+    lambda_interval_unit: Literal["episodes", "updates"] = "episodes"
+    """count the interval in episodes, or in actor updates (A.2's other sentence, "every 10 policy updates")"""
     lambda_lr: float = 1e-4
     """eta_lambda of Algorithm 2 (paper: 1e-4)"""
     lambda_iters: int = 10
@@ -126,6 +131,10 @@ class Args:
     """c of Eq. (3), in [0, 1); 0 turns CAGrad off (d = g_lambda)"""
     cagrad_rescale: Literal["1+c^2", "1+c", "none"] = "1+c^2"
     """divide d by (1 + c^2), (1 + c) or nothing"""
+    il_action: Literal["sample", "mean"] = "sample"
+    """the learner's action in L_IL: a reparameterised sample a ~ pi(.|s) (section 4.2), or the mean action"""
+    il_reduction: Literal["sum", "mean"] = "sum"
+    """L_IL's squared error summed over action dimensions (section 4.2), or averaged over them (F.mse_loss's)"""
 
     # Evaluation
     eval_freq: int = 10_000
@@ -320,6 +329,13 @@ def optimize_lambda(g_il, g_rl, lam_cur, eta_lam=1e-4, iters=10, mu0=2.0, eta_mu
 
 def cos(a, b):
     return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
+
+
+def imitation_loss(action, label, reduction="sum"):
+    """Section 4.2: L_IL = (1/N) sum_i ||pi_D(s_i) - a_i||^2, the squared error summed over action dimensions;
+    `mean` also averages over them (F.mse_loss's, 1/|A| of it)."""
+    squared_error = (action - label).pow(2)
+    return squared_error.sum(1).mean() if reduction == "sum" else squared_error.mean()
 
 
 def next_lambda(lam, mu, g_il, g_rl, args):
@@ -724,7 +740,7 @@ if __name__ == "__main__":
     rates = demonstrators.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
     bars = {"demonstrator_success_rate": rates["demonstrator"], "expert_success_rate": rates["expert"]}
     window = defaultdict(list)  # per-update values, averaged over the 1000 steps between two logs (Figure 3)
-    n_actor_updates = 0
+    n_actor_updates, n_lambda_updates, since_lambda = 0, 0, 0  # since_lambda: episodes (or updates) since l. 17
     ep_return, ep_len = 0.0, 0
     obs, _ = env.reset(seed=args.seed)
     start_step = 0
@@ -741,9 +757,9 @@ if __name__ == "__main__":
             il_s[:n_il], il_a[:n_il] = checkpoint["il_data"]
         demonstrators.set_env_state(env, checkpoint["env"])
         obs = checkpoint["obs"].numpy()
-        start_step, n_actor_updates, (lam, mu) = (
+        start_step, (n_actor_updates, n_lambda_updates, since_lambda), (lam, mu) = (
             checkpoint["global_step"],
-            checkpoint["n_actor_updates"],
+            checkpoint["counters"],
             checkpoint["lambda_mu"],
         )
         ep_return, ep_len = checkpoint["episode"]
@@ -772,6 +788,7 @@ if __name__ == "__main__":
                 logger.scalar("charts/episodic_length", ep_len, global_step)
                 ep_return, ep_len = 0.0, 0
                 obs, _ = env.reset()
+                since_lambda += args.lambda_interval_unit == "episodes"
 
             if global_step == args.learning_starts + 1:
                 logger.learning_started(global_step)
@@ -794,9 +811,11 @@ if __name__ == "__main__":
                     loss_rl.backward()
                 else:
                     j = torch.randint(0, n_il, (args.batch_size,), device=device)
-                    loss_il = F.mse_loss(actor(il_s[j]).mean_action, il_a[j])
+                    pi_il = actor(il_s[j])  # a_i ~ pi(.|s_i), reparameterised: the gradient reaches the log-std too
+                    a_il = pi_il.action if args.il_action == "sample" else pi_il.mean_action
+                    loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
                     g_rl = parameters_to_vector(torch.autograd.grad(loss_rl, params))
-                    g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))  # log-std: 0
+                    g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
                     d, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
                     for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
                         p.grad = d_p.view_as(p)
@@ -806,14 +825,18 @@ if __name__ == "__main__":
                     window["cair/cos_d_rl"].append(cos(d, g_rl))
                     window["cair/cos_glambda_il"].append(cos(g_lam, g_il))
                     window["cair/cagrad_weight"].append(w.float())
+                    window["cair/grad_norm_il"].append(g_il.norm())
+                    window["cair/grad_norm_rl"].append(g_rl.norm())
                     window["losses/rl_loss"].append(loss_rl.detach())
                     window["losses/il_loss"].append(loss_il.detach())
                 actor_optimizer.step()
                 n_actor_updates += 1
-                if args.il != "none" and n_actor_updates % args.lambda_interval == 0:  # Alg. 1, l. 16-17
+                since_lambda += args.lambda_interval_unit == "updates"
+                if args.il != "none" and since_lambda >= args.lambda_interval:  # Alg. 1, l. 16-17: every 10 episodes
                     lam, mu = next_lambda(lam, mu, g_il, g_rl, args)
+                    n_lambda_updates, since_lambda = n_lambda_updates + 1, 0
 
-                alpha_loss = -(log_alpha.exp() * (pi.log_prob.detach() + target_entropy)).mean()
+                alpha_loss = -(log_alpha * (pi.log_prob.detach() + target_entropy)).mean()  # Stable-Baselines3's form
                 alpha_optimizer.zero_grad()
                 alpha_loss.backward()
                 alpha_optimizer.step()
@@ -825,6 +848,7 @@ if __name__ == "__main__":
                     logger.scalar("losses/alpha", alpha, global_step)
                     logger.scalar("charts/lambda", lam, global_step)
                     logger.scalar("charts/mu", mu, global_step)
+                    logger.scalar("charts/lambda_updates", n_lambda_updates, global_step)
                     logger.scalar("charts/SPS", int(global_step / (time.time() - logger.start_time)), global_step)
                     logger.window_means(window, global_step)
 
@@ -845,7 +869,7 @@ if __name__ == "__main__":
                         "env": demonstrators.env_state(env),
                         "obs": obs,
                         "global_step": global_step,
-                        "n_actor_updates": n_actor_updates,
+                        "counters": (n_actor_updates, n_lambda_updates, since_lambda),
                         "lambda_mu": (lam, mu),
                         "episode": (ep_return, ep_len),
                         "window": dict(window),
@@ -858,7 +882,7 @@ if __name__ == "__main__":
         if stop.name:
             stop.stopped(logger.dir, os.path.basename(__file__), global_step)
         else:
-            logger.done(global_step, f"{n_actor_updates} actor updates; lambda {lam:.4f}")
+            logger.done(global_step, f"{n_actor_updates} actor updates, {n_lambda_updates} lambda updates; lambda {lam:.4f}")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
             save_model(f"{logger.dir}/model.npz", actor=actor, qf1=qf1, qf2=qf2)

@@ -189,3 +189,38 @@ def test_gae_matches_the_definition_and_cuts_at_episode_ends():
                 k += 1
             assert float(adv[t, i]) == pytest.approx(float(total), abs=1e-5)
     assert float(adv[2, 0]) == pytest.approx(float(rewards[2, 0] - values[2, 0]), abs=1e-6)  # nothing after the end
+
+
+# ------------------------------------------------------------------------------ L_IL (section 4.2)
+@pytest.mark.parametrize("module", MODULES)
+def test_imitation_loss_sums_the_squared_error_over_action_dimensions(module):
+    action = torch.tensor([[0.0, 1.0, -1.0], [0.5, 0.5, 0.5]])
+    label = torch.tensor([[1.0, 1.0, 1.0], [0.5, -0.5, 0.5]])
+    # (1/N) sum_i ||pi_D(s_i) - a_i||^2 = ((1 + 0 + 4) + (0 + 1 + 0)) / 2
+    assert float(module.imitation_loss(action, label)) == pytest.approx(3.0)
+    assert float(module.imitation_loss(action, label, "mean")) == pytest.approx(1.0)  # F.mse_loss's: 1/|A| of it
+
+
+@pytest.mark.parametrize("action", ["sample", "mean"])
+def test_sac_imitation_gradient_reaches_the_log_std_only_through_a_sample(action):
+    torch.manual_seed(0)
+    actor = cair_sac.Actor(5, 3, 16)
+    pi = actor(torch.randn(64, 5))
+    a = pi.action if action == "sample" else pi.mean_action
+    cair_sac.imitation_loss(a, torch.zeros(64, 3)).backward()
+    assert (actor.fc_logstd.weight.grad is not None) == (action == "sample")
+
+
+# ------------------------------------------------------------------------------ PPO's normalised combination
+def test_ppo_combines_unit_gradients_when_asked():
+    g_rl, g_il = pair("conflicting", 12, 4)
+    g_rl, g_il = 50.0 * g_rl, 0.01 * g_il  # very different scales
+    unit_rl, unit_il = g_rl / g_rl.norm(), g_il / g_il.norm()
+    d, _, a, b = cair_ppo_dagger.combine_gradients(g_rl, g_il, 0.3, 0.0)  # c = 0: Eq. (1) itself
+    assert torch.allclose(d, 0.7 * unit_rl + 0.3 * unit_il, rtol=1e-12, atol=1e-15)
+    assert torch.allclose(a, unit_rl) and torch.allclose(b, unit_il)
+    d, w, *_ = cair_ppo_dagger.combine_gradients(g_rl, g_il, 0.3, 0.5)  # CAGrad on the unit gradients
+    expected, expected_w = cair_ppo_dagger.cagrad(unit_rl, unit_il, 0.3, 0.5)
+    assert torch.allclose(d, expected) and float(w) == pytest.approx(float(expected_w))
+    d, *_ = cair_ppo_dagger.combine_gradients(g_rl, g_il, 0.3, 0.0, normalize=False)  # --no-normalize-grads
+    assert torch.equal(d, 0.7 * g_rl + 0.3 * g_il)

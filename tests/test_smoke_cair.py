@@ -13,8 +13,12 @@ from demonstrators import robotics
 SCRIPTS = ["cair_sac.py", "cair_ddpg.py"]
 TINY = (
     "--total-timesteps 300 --learning-starts 100 --batch-size 32 --hidden 64 --eval-freq 300 "
-    "--eval-episodes 1 --demo-episodes 2 --lambda-interval 5 --save-model --progress-interval 1e-9"
+    "--eval-episodes 1 --demo-episodes 2 --lambda-interval 1 --save-model --progress-interval 1e-9"
 ).split()
+# Algorithm 2 runs at the first actor update after `--lambda-interval` episodes have ended since its last run. Push's
+# 50-step episodes end at steps 50, 100, ..., 300, learning starts at step 101: it runs at steps 101 (two episodes
+# over), 150, 200, 250 and 300. Hammer's one 200-step episode ends at step 200: it runs once.
+LAMBDA_UPDATES = {"FetchPush-v4": 5, "Hammer": 1}
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -22,11 +26,11 @@ TINY = (
 @pytest.mark.parametrize("il", ["bc", "dagger"])
 def test_cair_runs_through_actor_and_lambda_updates(run_script, script, env, il):
     proc = run_script(script, *TINY, "--env", env, "--il", il)
-    assert "200 actor updates" in proc.stdout
+    assert f"200 actor updates, {LAMBDA_UPDATES[env]} lambda updates" in proc.stdout
     assert "299/300 steps (99.7%)" in proc.stdout and "left; last evaluation: none yet" in proc.stdout
     (row,) = eval_rows(proc)
     lam = float(row["lambda"])
-    assert 0 <= lam < 1  # 40 lambda updates moved it down from 1
+    assert 0 <= lam < 1  # Algorithm 2 moved it down from 1
     rates = robotics.MEASURED_SUCCESS[{"Hammer": robotics.HAMMER}.get(env, env)]  # the bars beside the curve
     assert float(row["demonstrator_success_rate"]) == rates["demonstrator"]
     assert float(row["expert_success_rate"]) == rates["expert"]
@@ -38,7 +42,8 @@ def test_cair_runs_through_actor_and_lambda_updates(run_script, script, env, il)
     [
         (["--il", "none"], 0.0),
         (["--lambda-schedule", "constant", "--cagrad-c", "0"], 1.0),
-        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.02"], 1.0 - 40 * 0.02),
+        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.02"], 1.0 - 5 * 0.02),  # by episodes
+        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.002", "--lambda-interval-unit", "updates"], 1 - 200 * 0.002),
     ],
 )
 def test_lambda_schedules(run_script, script, flags, expected):
@@ -85,16 +90,19 @@ TINY_PPO = (
     "--total-timesteps 256 --num-envs 2 --num-steps 64 --minibatch-size 64 --update-epochs 2 --hidden 64 "
     "--eval-freq 256 --eval-episodes 1 --demo-episodes 2 --lambda-interval 2 --save-model"
 ).split()
+# Push: each rollout ends two episodes (one per env, at steps 50 and 100 of each), so Algorithm 2 runs after each of
+# the 2 rollouts; Hammer's 200-step episodes do not end within 128 steps, so it never runs.
+LAMBDA_UPDATES_PPO = {"FetchPush-v4": 2, "Hammer": 0}
 
 
 @pytest.mark.parametrize("env", ["FetchPush-v4", "Hammer"])
 @pytest.mark.parametrize("il", ["dagger", "bc"])
 def test_ppo_runs_through_policy_and_lambda_updates(run_script, env, il):
     proc = run_script(PPO, *TINY_PPO, "--env", env, "--il", il)
-    assert "8 policy updates" in proc.stdout
+    assert f"8 policy updates, {LAMBDA_UPDATES_PPO[env]} lambda updates" in proc.stdout
     assert f"mode {il}, seed 1; cpu, 1 torch thread(s); 256 steps; logging to runs/" in proc.stdout
     (row,) = eval_rows(proc)
-    assert 0 <= float(row["lambda"]) < 0.95  # 4 lambda updates moved it down from 0.95
+    assert 0 <= float(row["lambda"]) < 0.95 if LAMBDA_UPDATES_PPO[env] else float(row["lambda"]) == 0.95
     rates = robotics.MEASURED_SUCCESS[{"Hammer": robotics.HAMMER}.get(env, env)]  # the bars beside the curve
     assert float(row["demonstrator_success_rate"]) == rates["demonstrator"]
     assert float(row["expert_success_rate"]) == rates["expert"]
@@ -124,7 +132,8 @@ def test_ppo_dagger_aggregates_the_demonstrators_labels_of_every_rollout_state(r
     [
         (["--il", "none"], 0.0),
         (["--lambda-schedule", "constant", "--cagrad-c", "0"], 0.95),
-        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.1"], 0.95 - 4 * 0.1),
+        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.1"], 0.95 - 2 * 0.1),  # after each rollout
+        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.1", "--lambda-interval-unit", "updates"], 0.95 - 4 * 0.1),
     ],
 )
 def test_ppo_lambda_schedules(run_script, flags, expected):
@@ -134,14 +143,48 @@ def test_ppo_lambda_schedules(run_script, flags, expected):
 
 
 def test_ppo_policy_learning_rate_and_entropy_fall_with_lambda(run_script):
-    # two rollouts; lambda falls by 2 x 0.1 during the first, so the second runs at the scaled values
+    # two rollouts; lambda falls by 0.1 after the first, so the second runs at the scaled values
     flags = (
         "--env Push --lambda-schedule fixed-step --lambda-delta 0.1 --learning-rate 1e-3 --ent-coef 0.5 --anneal-floor 0.2"
     ).split()
-    scale = 0.2 + 0.8 * (0.95 - 0.2) / 0.95
+    scale = 0.2 + 0.8 * (0.95 - 0.1) / 0.95
     proc = run_script(PPO, *TINY_PPO, *flags)
     assert tb_scalars(proc, "charts/policy_learning_rate") == pytest.approx([1e-3, 1e-3 * scale])
     assert tb_scalars(proc, "charts/ent_coef") == pytest.approx([0.5, 0.5 * scale])
     proc = run_script(PPO, *TINY_PPO, *flags, "--no-anneal-with-lambda")
     assert tb_scalars(proc, "charts/policy_learning_rate") == pytest.approx([1e-3, 1e-3])
     assert tb_scalars(proc, "charts/ent_coef") == pytest.approx([0.5, 0.5])
+
+
+# ------------------------------------------------------------------------------ section 4.2's L_IL, end to end
+PURE_IL = ["--lambda-schedule", "constant", "--lambda-init", "1", "--cagrad-c", "0", "--learning-rate", "1e-3"]
+
+
+def test_sac_imitation_on_a_sample_shrinks_the_policys_spread(run_script):
+    # lambda = 1 and c = 0: the actor moves by g_IL alone. On the mean action g_IL has no log-std component, so the
+    # log-std head keeps its initial weights; on a reparameterised sample it learns a smaller spread.
+    models = {}
+    for action in ("mean", "sample"):
+        proc = run_script("cair_sac.py", *TINY, "--env", "Push", *PURE_IL, "--il-action", action)
+        (path,) = proc.runs.glob("*/model.npz")
+        models[action] = dict(np.load(path))
+    states = torch.as_tensor(robotics.rollout_dataset("FetchPush-v4", 2, seed=1)["states"])
+
+    def log_std(model):
+        actor = cair_sac.Actor(28, 4, 64, cair_sac.Normalize(np.zeros(28), np.ones(28)))
+        actor.load_state_dict({k[6:]: torch.as_tensor(v) for k, v in model.items() if k.startswith("actor/")})
+        x = torch.tanh(actor.fc2(torch.tanh(actor.fc1(actor.normalize(states)))))
+        return actor.fc_logstd(x).clamp(cair_sac.LOG_STD_MIN, cair_sac.LOG_STD_MAX)
+
+    head = ["actor/fc_logstd.weight", "actor/fc_logstd.bias"]
+    assert all(not np.array_equal(models["mean"][k], models["sample"][k]) for k in head)
+    assert (log_std(models["sample"]) < log_std(models["mean"])).float().mean() > 0.9
+
+
+def test_ppo_imitation_on_a_sample_shrinks_the_policys_spread(run_script):
+    # As for SAC; PPO's log std starts at 0 and is a parameter of its own.
+    for action, moved in (("mean", False), ("sample", True)):
+        proc = run_script(PPO, *TINY_PPO, "--env", "Push", *PURE_IL, "--il", "bc", "--il-action", action)
+        (path,) = proc.runs.glob("*/model.npz")
+        log_std = np.load(path)["policy/log_std"]
+        assert np.all(log_std < 0) if moved else np.all(log_std == 0)
