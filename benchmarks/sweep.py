@@ -46,7 +46,11 @@ def parse_args(argv=None):
         help='flag strings, one per mode, quoted (for instance "--mode gild" or "--il bc --cagrad-c 0")',
     )
     p.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3], help="seeds")
-    p.add_argument("--extra", default="", help='flags added to every run, quoted (for instance "--total-timesteps 100000")')
+    p.add_argument(
+        "--extra",
+        default="",
+        help='flags added to every run, quoted (for instance "--total-timesteps 100000"); a mode overrides them',
+    )
     p.add_argument("--workers", type=int, default=2, help="runs at a time (each gets one torch thread)")
     p.add_argument("--backend", choices=["local", "slurm"], default="local", help="run here, or write a SLURM job array")
     p.add_argument(
@@ -70,7 +74,8 @@ def make_plan(args):
             for mode in args.modes:
                 for seed in args.seeds:
                     folder = pathlib.Path(args.out) / pathlib.Path(script).stem / env / slug(mode) / f"seed{seed}"
-                    cmd = [script, "--env", env, "--seed", str(seed), *shlex.split(mode), *shlex.split(args.extra)]
+                    # the mode's flags come last: where a flag is in both, the mode's wins (tyro keeps the last)
+                    cmd = [script, "--env", env, "--seed", str(seed), *shlex.split(args.extra), *shlex.split(mode)]
                     plan.append(
                         {"script": script, "env": env, "mode": mode, "seed": seed, "dir": str(folder.resolve()), "cmd": cmd}
                     )

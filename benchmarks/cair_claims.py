@@ -1,0 +1,157 @@
+"""The four CAIR claims that docs/report.md tests, computed from a sweep's files (benchmarks/cair_push_study.sh):
+
+    python -m benchmarks.cair_claims sweeps/cair_push
+
+Per script and mode, over the seeds found (mean and sample std; a mode missing seeds uses the seeds' common prefix):
+  success at the last evaluation and over the last three; lambda there; the drawdown, that is the largest fall of the
+  seed-mean success curve below its own earlier maximum; the shortfall, the largest gap below the BC-only curve at the
+  same steps; cos(d, g_IL) from TensorBoard (mean over the 1000-step windows, and the share of windows below 0).
+Then each claim with its numbers, stated as reproduced or not:
+  1. No negative transfer: CAIR's drawdown stays within 0.1, while fixed-step annealing falls (drawdown or shortfall
+     above 0.1).
+  2. CAIR ends above the demonstrator (the last evaluation, mean over seeds).
+  3. CAGrad does not hurt: CAIR's last success is not below CAGrad off's by more than two standard errors.
+  4. Figure 3: cos(d, g_IL) stays positive under CAIR (no window below 0) and goes negative under fixed-step annealing.
+Needs only numpy and tensorboard (which the scripts install).
+"""
+
+import argparse
+import collections
+import math
+import pathlib
+import sys
+
+import numpy as np
+
+from benchmarks.plot import read_runs, read_tensorboard
+
+MODES = {  # role: the sweep's folder name for it (benchmarks/sweep.py's slug of the mode's flags)
+    "CAIR": ["lambda-schedule-cair", "il-dagger"],
+    "CAGrad off": ["cagrad-c-0"],
+    "fixed-step 0.2": ["lambda-schedule-fixed-step-lambda-delta-0.2"],
+    "BC only": ["lambda-schedule-constant-cagrad-c-0"],
+    "RL only": ["il-none"],
+}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("sweeps", nargs="+", help="sweep folders (benchmarks/sweep.py --out)")
+    p.add_argument("--env", default="FetchPush-v4", help="the task")
+    return p.parse_args(argv)
+
+
+def read_tag(sweeps, env, tag):
+    """{(script, mode): [(steps, values) per seed]} of a TensorBoard tag, for the runs that logged it (RL only logs no
+    cosines)."""
+    curves = collections.defaultdict(list)
+    for sweep in sweeps:
+        for path in sorted(pathlib.Path(sweep).glob(f"*/{env}/*/seed*/runs/*/")):
+            try:
+                curves[path.parts[-6], path.parts[-4]].append(read_tensorboard(path, tag))
+            except SystemExit:
+                pass
+    return curves
+
+
+def common(seeds):
+    """(steps, values per seed) on the seeds' common prefix of evaluations."""
+    n = min(len(steps) for steps, _ in seeds)
+    return seeds[0][0][:n], np.stack([values[:n] for _, values in seeds])
+
+
+def summarise(sweeps, env):
+    success, levels, experts = read_runs(sweeps, "success_rate")
+    lambdas, _, _ = read_runs(sweeps, "lambda")
+    cosines = read_tag(sweeps, env, "cair/cos_d_il")
+    rows = {}
+    for (script, mode), seeds in success.get(env, {}).items():
+        role = next((r for r, slugs in MODES.items() if mode in slugs), mode)
+        steps, values = common(seeds)
+        row = {"seeds": len(seeds), "steps": steps, "curve": values.mean(0), "last": values[:, -1]}
+        row["last3"] = values[:, -3:].mean(1)
+        row["lambda"] = common(lambdas[env][(script, mode)])[1][:, -1].mean()
+        curve = row["curve"]
+        row["drawdown"] = float((np.maximum.accumulate(curve) - curve).max())
+        cos_seeds = cosines.get((script, mode))
+        if cos_seeds:
+            _, cos_values = common(cos_seeds)
+            row["cos_d_il"], row["cos_below_0"] = cos_values.mean(), (cos_values < 0).mean()
+        rows[(script, role)] = row
+    for (script, _), row in rows.items():  # the shortfall below BC only, at the steps both reached
+        bc = rows.get((script, "BC only"))
+        if bc is not None:
+            n = min(len(bc["curve"]), len(row["curve"]))
+            row["shortfall"] = float((bc["curve"][:n] - row["curve"][:n]).max())
+    return rows, levels.get(env), experts.get(env)
+
+
+def stats(x):
+    return f"{x.mean():.3f} +- {x.std(ddof=1):.3f}" if len(x) > 1 else f"{x.mean():.3f}"
+
+
+def standard_error(x, p):
+    """Of a mean of seeds' success rates: the seeds' spread, or with one seed the binomial error of 50 episodes."""
+    return x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else math.sqrt(max(p * (1 - p), 1e-4) / 50)
+
+
+def main(args):
+    rows, demonstrator, expert = summarise(args.sweeps, args.env)
+    if not rows:
+        raise SystemExit(f"no {args.env} runs under {', '.join(args.sweeps)}")
+    print(f"{args.env}: demonstrator {demonstrator}, expert {expert}\n")
+    print(
+        "| script | mode | seeds | last step | success, last | last three | lambda | drawdown | below BC only | "
+        "cos(d, g_IL) | windows < 0 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for (script, role), r in sorted(rows.items()):
+        cos = f"{r['cos_d_il']:.3f}" if "cos_d_il" in r else "-"
+        below = f"{r['cos_below_0']:.0%}" if "cos_below_0" in r else "-"
+        print(
+            f"| {script} | {role} | {r['seeds']} | {r['steps'][-1]} | {stats(r['last'])} | {stats(r['last3'])} | "
+            f"{r['lambda']:.3f} | {r['drawdown']:.3f} | {r.get('shortfall', float('nan')):.3f} | {cos} | {below} |"
+        )
+    print()
+    for script in sorted({s for s, _ in rows}):
+        cair, off, fixed = (rows.get((script, role)) for role in ("CAIR", "CAGrad off", "fixed-step 0.2"))
+        if cair is None:
+            continue
+        print(f"{script}:")
+        fell = fixed and max(fixed["drawdown"], fixed.get("shortfall", 0.0)) > 0.1
+        print(
+            f"  1. no negative transfer: CAIR's drawdown {cair['drawdown']:.3f} "
+            f"({'within' if cair['drawdown'] <= 0.1 else 'above'} 0.1)"
+            + (
+                f"; fixed-step's drawdown {fixed['drawdown']:.3f}, below BC only by up to "
+                f"{fixed.get('shortfall', float('nan')):.3f} ({'falls' if fell else 'does not fall'})"
+                if fixed
+                else ""
+            )
+            + (": reproduced" if cair["drawdown"] <= 0.1 and (fixed is None or fell) else ": not reproduced")
+        )
+        if demonstrator is not None:
+            above = cair["last"].mean() > demonstrator
+            print(
+                f"  2. CAIR ends at {stats(cair['last'])} against the demonstrator's {demonstrator}: "
+                f"{'reproduced' if above else 'not reproduced'}"
+            )
+        if off is not None:
+            n = min(len(off["curve"]), len(cair["curve"]))
+            a, b = cair["curve"][n - 1], off["curve"][n - 1]
+            se = math.hypot(standard_error(cair["last"], a), standard_error(off["last"], b))
+            verdict = "reproduced" if a - b >= -2 * se else "not reproduced"
+            print(f"  3. CAGrad does not hurt: CAIR {a:.3f} against CAGrad off {b:.3f} (2 SE = {2 * se:.3f}): {verdict}")
+        if "cos_d_il" in cair:
+            negative = fixed is not None and fixed.get("cos_d_il", 0.0) < 0
+            verdict = "reproduced" if cair["cos_below_0"] == 0 and negative else "not reproduced"
+            fixed_cos = f"{fixed['cos_d_il']:.3f}" if fixed and "cos_d_il" in fixed else "not run"
+            print(
+                f"  4. Figure 3: cos(d, g_IL) under CAIR {cair['cos_d_il']:.3f}, {cair['cos_below_0']:.0%} of windows "
+                f"below 0; under fixed-step {fixed_cos}: {verdict}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(parse_args()))

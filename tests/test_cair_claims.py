@@ -1,0 +1,54 @@
+"""benchmarks/cair_claims.py reads a sweep's eval.csv files and TensorBoard logs and states each CAIR claim."""
+
+import numpy as np
+import pytest
+
+from benchmarks import cair_claims
+from conftest import run_python
+
+STEPS = [10_000, 20_000, 30_000, 40_000]
+MODES = {  # folder: (success per evaluation, lambda, cos(d, g_IL) per window)
+    "lambda-schedule-cair": ([0.30, 0.34, 0.30, 0.50], 0.6, [0.5, 0.3, 0.2]),
+    "cagrad-c-0": ([0.30, 0.32, 0.36, 0.46], 0.6, [0.4, 0.1, 0.05]),
+    "lambda-schedule-fixed-step-lambda-delta-0.2": ([0.05, 0.10, 0.10, 0.15], 0.0, [-0.2, -0.3, 0.1]),
+    "lambda-schedule-constant-cagrad-c-0": ([0.30, 0.34, 0.36, 0.36], 1.0, [1.0, 1.0, 1.0]),
+}
+
+
+def write_sweep(root, modes):
+    from torch.utils.tensorboard import SummaryWriter
+
+    for mode, (success, lam, cosines) in modes.items():
+        run = root / "cair_ddpg" / "FetchPush-v4" / mode / "seed1" / "runs" / "run"
+        run.mkdir(parents=True)
+        lines = ["global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time"]
+        lines += [f"{step},{s},-40,0.395,0.825,{lam},1.0" for step, s in zip(STEPS, success)]
+        (run / "eval.csv").write_text("\n".join(lines) + "\n")
+        writer = SummaryWriter(run)
+        for i, c in enumerate(cosines):
+            writer.add_scalar("cair/cos_d_il", c, 1000 * (i + 1))
+        writer.close()
+
+
+def test_claims_are_stated_with_their_numbers(tmp_path):
+    write_sweep(tmp_path, MODES)
+    rows, demonstrator, expert = cair_claims.summarise([tmp_path], "FetchPush-v4")
+    assert (demonstrator, expert) == (0.395, 0.825)
+    cair, fixed = rows["cair_ddpg", "CAIR"], rows["cair_ddpg", "fixed-step 0.2"]
+    assert cair["drawdown"] == pytest.approx(0.04)  # 0.34 -> 0.30
+    assert fixed["shortfall"] == pytest.approx(0.26)  # BC only's 0.36 at 30k against 0.10
+    assert cair["cos_below_0"] == 0 and fixed["cos_d_il"] == pytest.approx(-0.4 / 3)
+    np.testing.assert_allclose(cair["last3"], [np.mean([0.34, 0.30, 0.50])])
+    out = run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
+    assert "1. no negative transfer: CAIR's drawdown 0.040 (within 0.1)" in out and "(falls): reproduced" in out
+    assert "2. CAIR ends at 0.500 against the demonstrator's 0.395: reproduced" in out
+    assert "3. CAGrad does not hurt: CAIR 0.500 against CAGrad off 0.460" in out
+    assert "4. Figure 3: cos(d, g_IL) under CAIR 0.333, 0% of windows below 0; under fixed-step -0.133: reproduced" in out
+
+
+def test_a_fall_under_cair_is_not_reproduction(tmp_path):
+    write_sweep(tmp_path, {**MODES, "lambda-schedule-cair": ([0.30, 0.34, 0.10, 0.20], 0.5, [0.5, -0.1, 0.2])})
+    out = run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
+    assert "CAIR's drawdown 0.240 (above 0.1)" in out and "not reproduced" in out.split("1. ")[1].splitlines()[0]
+    assert "2. CAIR ends at 0.200 against the demonstrator's 0.395: not reproduced" in out
+    assert "33% of windows below 0" in out and out.split("4. ")[1].rstrip().endswith("not reproduced")
