@@ -112,6 +112,8 @@ class Args:
     """GILD network weight decay"""
     gild_warm_start: float = 1.0
     """fraction of total_timesteps (counted in gradient updates) with GILD on; 0.01 = RL+GILD+1%ws, then plain DDPG"""
+    gild_warm_start_updates: int | None = None
+    """the authors' warm start: GILD for the first this many updates (their code: 1e4), then plain DDPG; overrides the above"""
     tanh_of_means: bool = False
     """authors' code: Eq. (8) as tanh(mean Q' - mean Q_bc) instead of the mean of per-sample tanh"""
 
@@ -172,6 +174,7 @@ def check_args(args):
         (0 < args.gamma <= 1, "--gamma must be in (0, 1]"),
         (0 < args.tau <= 1, "--tau must be in (0, 1]"),
         (0 <= args.gild_warm_start <= 1, "--gild-warm-start must be in [0, 1]"),
+        ((args.gild_warm_start_updates or 0) >= 0, "--gild-warm-start-updates must be >= 0"),
         (args.batch_size >= 1, "--batch-size must be >= 1"),
         (min(args.policy_lr, args.q_lr, args.gild_lr) > 0, "learning rates must be > 0"),
         (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
@@ -261,7 +264,7 @@ class GILDNetwork(nn.Module):
 def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, tanh_of_means):
     """One meta step of Algorithm 1 (l. 6-9) without touching any parameter.
 
-    Returns (g, g_omega, loss_meta, loss_gild): g is the actor gradient of L_RL + L_GILD, Eq. (7);
+    Returns (g, g_omega, loss_meta, loss_gild, parts): g is the actor gradient of L_RL + L_GILD, Eq. (7);
     g_omega is dL_meta/domega, Eq. (9)-(11); w_rl_fn(q) gives Eq. (6)'s RL weight from Q(s, pi(s)).
     """
     theta = dict(actor.named_parameters())
@@ -269,7 +272,8 @@ def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, ta
     pi, pi_d = actor(s), actor(s_d)
     q = qf1(s, pi)
     loss_rl = -q.mean()  # Eq. (2)
-    loss_gild = gild(pi_d, s_d, a_d).mean()  # L_GILD = mean f_omega(s_d, a_d, pi(s_d))
+    f_d = gild(pi_d, s_d, a_d)
+    loss_gild = f_d.mean()  # L_GILD = mean f_omega(s_d, a_d, pi(s_d))
     loss_il = F.mse_loss(pi_d, a_d)  # L_IL, w_il = 1
     # the three actor gradients, each backpropagated once: g_RL on s, g_GILD and g_IL on s_d
     (dpi,) = torch.autograd.grad(loss_rl, pi, retain_graph=True)
@@ -302,7 +306,30 @@ def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, ta
     pi_d_leaf = pi_d.detach().requires_grad_()
     v = torch.autograd.grad(gild(pi_d_leaf, s_d, a_d).mean(), pi_d_leaf, create_graph=True)[0]
     g_omega = torch.autograd.grad(-alpha * (v * Ju).sum(), list(gild.parameters()))  # Eq. (11)
-    return g, g_omega, loss_meta.detach(), loss_gild.detach()
+    parts = {"g_rl": g_rl, "g_gild": g_gild, "g_il": g_il, "f_d": f_d.detach()}  # for gild_diagnostics
+    return g, g_omega, loss_meta.detach(), loss_gild.detach(), parts
+
+
+def gild_diagnostics(parts, g_omega, gild, weight_decay):
+    """What shows GILD decaying to a constant or swamping the RL gradient, from one meta step's pieces: the norms of
+    the three actor gradients (of L_GILD, L_RL and L_IL), the cosines of GILD's with RL's and with IL's, the spread
+    of f_omega over the demonstration batch, and the share of omega's coordinates where the meta-gradient exceeds
+    Adam's L2 term, weight_decay * |omega|. 0-d tensors, keyed by their TensorBoard tags."""
+    g_rl, g_gild, g_il = (parameters_to_vector(parts[k]) for k in ("g_rl", "g_gild", "g_il"))
+    omega, g_w = parameters_to_vector(gild.parameters()).detach(), parameters_to_vector(g_omega)
+
+    def cos(a, b):
+        return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
+
+    return {
+        "gild/actor_grad_norm_gild": g_gild.norm(),
+        "gild/actor_grad_norm_rl": g_rl.norm(),
+        "gild/actor_grad_norm_il": g_il.norm(),
+        "gild/cos_gild_rl": cos(g_gild, g_rl),
+        "gild/cos_gild_il": cos(g_gild, g_il),
+        "gild/output_std": parts["f_d"].std(),
+        "gild/meta_grad_above_decay": (g_w.abs() > weight_decay * omega.abs()).float().mean(),
+    }
 
 
 # ==========================================================================================================
@@ -685,7 +712,11 @@ if __name__ == "__main__":
     def w_rl(q):  # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
         return 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
 
-    gild_updates = int(args.gild_warm_start * args.total_timesteps)
+    gild_updates = (  # GILD for the first gild_updates updates (Alg. 1's warm-start variant), then plain RL
+        args.gild_warm_start_updates
+        if args.gild_warm_start_updates is not None
+        else int(args.gild_warm_start * args.total_timesteps)
+    )
     max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
     n_updates = 0
     n_meta = 0
@@ -748,7 +779,7 @@ if __name__ == "__main__":
                 if meta_step:  # Alg. 1, l. 6-9, with every update
                     j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
                     s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
-                    g, g_omega, loss_meta, loss_gild = gild_meta_gradients(
+                    g, g_omega, loss_meta, loss_gild, parts = gild_meta_gradients(
                         actor, qf1, gild, s, demo_states[j], demo_actions[j], s_val, args.policy_lr, w_rl, args.tanh_of_means
                     )
                     for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
@@ -780,6 +811,8 @@ if __name__ == "__main__":
                         logger.scalar("losses/gild_loss", loss_gild.item(), global_step)
                         logger.scalar("losses/meta_grad_norm", parameters_to_vector(g_omega).norm().item(), global_step)
                         logger.scalar("losses/gild_decay_norm", decay.item(), global_step)
+                        for tag, value in gild_diagnostics(parts, g_omega, gild, args.gild_weight_decay).items():
+                            logger.scalar(tag, value.item(), global_step)
 
             if global_step % args.eval_freq == 0:
                 with logger.evaluating():

@@ -100,7 +100,9 @@ class Args:
     gamma: float = 0.99
     """discount factor"""
     tau: float = 0.005
-    """target smoothing coefficient (every update)"""
+    """target smoothing coefficient"""
+    target_network_frequency: int = 1
+    """update the target critics every this many updates (the authors' code: 2)"""
     batch_size: int = 256
     """batch size of replay, demonstration and validation samples"""
     policy_lr: float = 3e-4
@@ -111,6 +113,8 @@ class Args:
     """entropy temperature when it is not auto-tuned"""
     autotune: bool | None = None
     """auto-tune the temperature to a target entropy of -|A|; default: on for Walker2d and Ant, off otherwise"""
+    authors_alpha_loss: bool = False
+    """authors' code: the temperature loss -log_alpha (log pi + target), log pi sampled before the actor step"""
 
     # IL and GILD
     beta: float = 2.5
@@ -123,12 +127,16 @@ class Args:
     """GILD network weight decay"""
     gild_warm_start: float = 1.0
     """fraction of total_timesteps (counted in gradient updates) with GILD on; 0.01 = RL+GILD+1%ws, then plain SAC"""
+    gild_warm_start_updates: int | None = None
+    """the authors' warm start: GILD for the first this many updates (their code: 1e4), then plain SAC; overrides the above"""
     tanh_of_means: bool = False
     """authors' code: Eq. (8) as tanh(mean Q' - mean Q_bc) instead of the mean of per-sample tanh"""
     gild_on_replay_states: bool = False
     """authors' code: GILD sees pi sampled on the replay states s (a mismatched pair) instead of pi(s_d)"""
     il_pre_tanh: bool = False
     """authors' code: L_IL = -mean over dims of the pre-tanh Gaussian density at a_d, not the squashed log-likelihood"""
+    xavier_critic: bool = False
+    """authors' code: the critics' weights xavier-uniform and biases zero, instead of PyTorch's default init"""
 
     # Evaluation
     eval_freq: int = 5000
@@ -187,8 +195,10 @@ def check_args(args):
         (0 < args.gamma <= 1, "--gamma must be in (0, 1]"),
         (0 < args.tau <= 1, "--tau must be in (0, 1]"),
         (0 <= args.gild_warm_start <= 1, "--gild-warm-start must be in [0, 1]"),
+        ((args.gild_warm_start_updates or 0) >= 0, "--gild-warm-start-updates must be >= 0"),
         (args.batch_size >= 1, "--batch-size must be >= 1"),
         (args.alpha >= 0, "--alpha must be >= 0"),
+        (args.target_network_frequency >= 1, "--target-network-frequency must be >= 1"),
         (min(args.policy_lr, args.q_lr, args.gild_lr) > 0, "learning rates must be > 0"),
         (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
         (min(args.eval_freq, args.eval_episodes) >= 1, "--eval-freq and --eval-episodes must be >= 1"),
@@ -325,7 +335,7 @@ def gild_meta_gradients(
     """One meta step of Algorithm 1 (l. 6-9) without touching any parameter.
 
     noise = (eps, eps_d, eps_val): the reparameterisation noise on s, s_d and s_val.
-    Returns (g, g_omega, loss_meta, loss_gild): g is the actor gradient of L_RL + L_GILD, Eq. (7);
+    Returns (g, g_omega, loss_meta, loss_gild, parts): g is the actor gradient of L_RL + L_GILD, Eq. (7);
     g_omega is dL_meta/domega, Eq. (9)-(11); w_rl_fn(q) gives Eq. (6)'s RL weight from min Q(s, a).
     """
     eps, eps_d, eps_val = noise
@@ -336,7 +346,8 @@ def gild_meta_gradients(
     loss_rl = (alpha * log_pi - q).mean()  # SAC's actor loss, Eq. (2) with the entropy inside
     s_g, eps_g = (s, eps) if gild_on_replay_states else (s_d, eps_d)
     pi_g = actor(s_g, eps_g)[0]  # GILD's policy action: pi(s_d), or the authors' pi(s)
-    loss_gild = gild(pi_g, s_d, a_d).mean()  # L_GILD = mean f_omega(pi(s_d), s_d, a_d)
+    f_d = gild(pi_g, s_d, a_d)
+    loss_gild = f_d.mean()  # L_GILD = mean f_omega(pi(s_d), s_d, a_d)
     loss_il = -actor.log_prob(s_d, a_d, il_pre_tanh).mean()  # L_IL for a stochastic policy, w_il = 1
     g_rl = torch.autograd.grad(loss_rl, params, retain_graph=True)
     g_gild = torch.autograd.grad(loss_gild, params, retain_graph=True)
@@ -364,7 +375,30 @@ def gild_meta_gradients(
     pi_leaf = pi_g.detach().requires_grad_()
     v = torch.autograd.grad(gild(pi_leaf, s_d, a_d).mean(), pi_leaf, create_graph=True)[0]
     g_omega = torch.autograd.grad(-lr * (v * Ju).sum(), list(gild.parameters()))  # Eq. (11)
-    return g, g_omega, loss_meta.detach(), loss_gild.detach()
+    parts = {"g_rl": g_rl, "g_gild": g_gild, "g_il": g_il, "f_d": f_d.detach()}  # for gild_diagnostics
+    return g, g_omega, loss_meta.detach(), loss_gild.detach(), parts
+
+
+def gild_diagnostics(parts, g_omega, gild, weight_decay):
+    """What shows GILD decaying to a constant or swamping the RL gradient, from one meta step's pieces: the norms of
+    the three actor gradients (of L_GILD, L_RL and L_IL), the cosines of GILD's with RL's and with IL's, the spread
+    of f_omega over the demonstration batch, and the share of omega's coordinates where the meta-gradient exceeds
+    Adam's L2 term, weight_decay * |omega|. 0-d tensors, keyed by their TensorBoard tags."""
+    g_rl, g_gild, g_il = (parameters_to_vector(parts[k]) for k in ("g_rl", "g_gild", "g_il"))
+    omega, g_w = parameters_to_vector(gild.parameters()).detach(), parameters_to_vector(g_omega)
+
+    def cos(a, b):
+        return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
+
+    return {
+        "gild/actor_grad_norm_gild": g_gild.norm(),
+        "gild/actor_grad_norm_rl": g_rl.norm(),
+        "gild/actor_grad_norm_il": g_il.norm(),
+        "gild/cos_gild_rl": cos(g_gild, g_rl),
+        "gild/cos_gild_il": cos(g_gild, g_il),
+        "gild/output_std": parts["f_d"].std(),
+        "gild/meta_grad_above_decay": (g_w.abs() > weight_decay * omega.abs()).float().mean(),
+    }
 
 
 # ==========================================================================================================
@@ -731,6 +765,10 @@ if __name__ == "__main__":
 
     actor = Actor(obs_dim, act_dim, low, high).to(device)
     qf1, qf2 = QNetwork(obs_dim, act_dim).to(device), QNetwork(obs_dim, act_dim).to(device)
+    if args.xavier_critic:  # the authors' critic initialisation
+        for layer in [m for m in (*qf1.modules(), *qf2.modules()) if isinstance(m, nn.Linear)]:
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
     qf1_target, qf2_target = QNetwork(obs_dim, act_dim).to(device), QNetwork(obs_dim, act_dim).to(device)
     qf1_target.load_state_dict(qf1.state_dict())
     qf2_target.load_state_dict(qf2.state_dict())
@@ -754,7 +792,11 @@ if __name__ == "__main__":
     def w_rl(q):  # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
         return 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
 
-    gild_updates = int(args.gild_warm_start * args.total_timesteps)
+    gild_updates = (  # GILD for the first gild_updates updates (Alg. 1's warm-start variant), then plain RL
+        args.gild_warm_start_updates
+        if args.gild_warm_start_updates is not None
+        else int(args.gild_warm_start * args.total_timesteps)
+    )
     max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
     n_updates = 0
     n_meta = 0
@@ -819,12 +861,15 @@ if __name__ == "__main__":
                 q_optimizer.step()
                 n_updates += 1
 
+                if autotune and args.authors_alpha_loss:  # their temperature loss reads log pi before the actor step
+                    with torch.no_grad():
+                        _, log_pi_alpha = actor(s, torch.randn_like(a))
                 meta_step = args.mode == "gild" and n_updates <= gild_updates
                 if meta_step:  # Alg. 1, l. 6-9, with every update
                     j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
                     s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
                     noise = (torch.randn_like(a), torch.randn_like(a), torch.randn_like(a))
-                    g, g_omega, loss_meta, loss_gild = gild_meta_gradients(
+                    g, g_omega, loss_meta, loss_gild, parts = gild_meta_gradients(
                         actor,
                         qf1,
                         qf2,
@@ -859,16 +904,20 @@ if __name__ == "__main__":
                     actor_optimizer.zero_grad()
                     actor_loss.backward()
                     actor_optimizer.step()
-                if autotune:
+                if autotune and args.authors_alpha_loss:
+                    alpha_loss = -(log_alpha * (log_pi_alpha + target_entropy)).mean()
+                elif autotune:
                     with torch.no_grad():
                         _, log_pi = actor(s, torch.randn_like(a))
                     alpha_loss = -(log_alpha.exp() * (log_pi + target_entropy)).mean()
+                if autotune:
                     alpha_optimizer.zero_grad()
                     alpha_loss.backward()
                     alpha_optimizer.step()
                     alpha = log_alpha.exp().item()
-                soft_update(qf1_target, qf1, args.tau)
-                soft_update(qf2_target, qf2, args.tau)
+                if n_updates % args.target_network_frequency == 0:
+                    soft_update(qf1_target, qf1, args.tau)
+                    soft_update(qf2_target, qf2, args.tau)
 
                 if global_step % 1000 == 0:
                     logger.scalar("losses/qf_loss", qf_loss.item(), global_step)
@@ -880,6 +929,8 @@ if __name__ == "__main__":
                         logger.scalar("losses/gild_loss", loss_gild.item(), global_step)
                         logger.scalar("losses/meta_grad_norm", parameters_to_vector(g_omega).norm().item(), global_step)
                         logger.scalar("losses/gild_decay_norm", decay.item(), global_step)
+                        for tag, value in gild_diagnostics(parts, g_omega, gild, args.gild_weight_decay).items():
+                            logger.scalar(tag, value.item(), global_step)
 
             if global_step % args.eval_freq == 0:
                 with logger.evaluating():

@@ -74,7 +74,7 @@ def problem():
 @pytest.mark.parametrize("tanh_of_means", [False, True])
 def test_meta_gradient_matches_finite_differences(problem, tanh_of_means):
     actor, qf1, gild, s, s_d, a_d, s_val = problem
-    g, g_omega, loss_meta, _ = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, tanh_of_means)
+    g, g_omega, loss_meta, *_ = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, tanh_of_means)
     grad = torch.cat([x.flatten() for x in g_omega])
     assert grad.abs().max() > 1e-8  # the meta-gradient is not trivially zero
     assert torch.allclose(loss_meta, direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means))
@@ -105,11 +105,38 @@ def test_ddpg_meta_step_is_td3s(problem):
     """DDPG's copy of the deterministic-actor meta step gives the same gradients as TD3's (FD-checked above)."""
     actor, qf1, gild, s, s_d, a_d, s_val = problem
     for x, y in zip(
-        gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False),
-        gild_ddpg.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False),
+        gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)[:4],
+        gild_ddpg.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)[:4],
     ):
         for a, b in zip(x if isinstance(x, (list, tuple)) else [x], y if isinstance(y, (list, tuple)) else [y]):
             assert torch.equal(a, b)
+
+
+def test_diagnostics_read_the_meta_steps_own_gradients(problem):
+    actor, qf1, gild, s, s_d, a_d, s_val = problem
+    *_, parts = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)
+    g_omega = [torch.randn_like(p) * 1e-4 for p in gild.parameters()]
+    diag = gild_td3.gild_diagnostics(parts, g_omega, gild, 1e-4)
+    params = list(actor.parameters())
+
+    def flat_grad(loss):
+        return torch.cat([g.flatten() for g in torch.autograd.grad(loss, params)])
+
+    g_gild = flat_grad(gild(actor(s_d), s_d, a_d).mean())
+    g_rl = flat_grad(-qf1(s, actor(s)).mean())
+    g_il = flat_grad(torch.nn.functional.mse_loss(actor(s_d), a_d))
+    assert float(diag["gild/actor_grad_norm_gild"]) == pytest.approx(float(g_gild.norm()), rel=1e-10)
+    assert float(diag["gild/actor_grad_norm_rl"]) == pytest.approx(float(g_rl.norm()), rel=1e-10)
+    assert float(diag["gild/actor_grad_norm_il"]) == pytest.approx(float(g_il.norm()), rel=1e-10)
+    expected_cos = g_gild @ g_rl / (g_gild.norm() * g_rl.norm())
+    assert float(diag["gild/cos_gild_rl"]) == pytest.approx(float(expected_cos), rel=1e-10)
+    assert float(diag["gild/output_std"]) == pytest.approx(float(gild(actor(s_d), s_d, a_d).std()), rel=1e-10)
+    omega = torch.cat([p.detach().flatten() for p in gild.parameters()])
+    share = (torch.cat([g.flatten() for g in g_omega]).abs() > 1e-4 * omega.abs()).double().mean()
+    assert float(diag["gild/meta_grad_above_decay"]) == pytest.approx(float(share))
+    assert 0 < float(share) < 1  # the test's meta-gradient is of the decay's order: some coordinates each way
+    for other in (gild_sac, gild_ddpg):  # one copy of it in every GILD script (tests/test_style.py)
+        assert other.gild_diagnostics(parts, g_omega, gild, 1e-4).keys() == diag.keys()
 
 
 # ------------------------------------------------------------------------------------------ SAC
@@ -155,7 +182,7 @@ def sac_problem():
 )
 def test_sac_meta_gradient_matches_finite_differences(sac_problem, tanh_of_means, on_replay, pre_tanh):
     actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise = sac_problem
-    g, g_omega, loss_meta, _ = gild_sac.gild_meta_gradients(
+    g, g_omega, loss_meta, *_ = gild_sac.gild_meta_gradients(
         actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, ALPHA, SAC_ALPHA, w_rl, tanh_of_means, on_replay, pre_tanh
     )
     grad = torch.cat([x.flatten() for x in g_omega])

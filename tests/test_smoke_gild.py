@@ -30,8 +30,11 @@ def saved(proc, key_prefix):
 
 # each script's flags for the authors' code's behaviour (see its docstring)
 CODE_FLAGS = {
-    "gild_td3.py": ["--unit-il-weights", "--tanh-of-means", "--meta-every-iteration"],
-    "gild_sac.py": ["--unit-il-weights", "--tanh-of-means", "--gild-on-replay-states", "--il-pre-tanh", "--autotune", "True"],
+    "gild_td3.py": ["--unit-il-weights", "--tanh-of-means", "--meta-every-iteration", "--xavier-critic"],
+    "gild_sac.py": [
+        *("--unit-il-weights", "--tanh-of-means", "--gild-on-replay-states", "--il-pre-tanh", "--xavier-critic"),
+        *("--autotune", "True", "--authors-alpha-loss", "--target-network-frequency", "2"),
+    ],
     "gild_ddpg.py": ["--unit-il-weights", "--tanh-of-means"],
 }
 SCRIPTS = list(CODE_FLAGS)
@@ -61,7 +64,9 @@ def test_every_mode_runs_and_gild_learns_omega(run_script, demo_file, script):
         ("gild_td3.py", ["--gild-warm-start", "0.01"], 2),  # 400 steps: GILD for updates 1-4, meta with actor updates 2, 4
         ("gild_td3.py", ["--gild-warm-start", "0.01", "--meta-every-iteration"], 4),
         ("gild_td3.py", ["--gild-warm-start", "0"], 0),
+        ("gild_td3.py", ["--gild-warm-start-updates", "10"], 5),  # the authors' absolute count: updates 1-10
         ("gild_sac.py", ["--gild-warm-start", "0.01"], 4),  # SAC and DDPG: a meta step with every update
+        ("gild_sac.py", ["--gild-warm-start-updates", "10", "--gild-warm-start", "0.5"], 10),  # the count wins
         ("gild_ddpg.py", ["--gild-warm-start", "0.01"], 4),
     ],
 )
@@ -104,3 +109,41 @@ def test_point2d_with_its_shipped_demonstrator(run_script, script):
     )
     assert "demonstration pairs" in proc.stdout and "200 updates, " in proc.stdout
     assert len(eval_rows(proc)) == 1
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_gild_diagnostics_are_logged_and_finite(run_script, demo_file, script):
+    from conftest import tb_scalars
+
+    flags = ["--total-timesteps", "1000", "--learning-starts", "900"]  # a meta step at step 1000, when they are logged
+    proc = run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, *flags)
+    tags = ["actor_grad_norm_gild", "actor_grad_norm_rl", "actor_grad_norm_il", "cos_gild_rl", "cos_gild_il"]
+    values = {tag: tb_scalars(proc, f"gild/{tag}") for tag in [*tags, "output_std", "meta_grad_above_decay"]}
+    assert all(len(v) == 1 and np.isfinite(v[0]) for v in values.values()), values
+    assert values["actor_grad_norm_gild"][0] > 0 and 0 <= values["meta_grad_above_decay"][0] <= 1
+
+
+@pytest.mark.parametrize("script", ["gild_td3.py", "gild_sac.py"])
+def test_xavier_critic_is_the_authors_init(run_script, script):
+    proc = run_script(script, *TINY, "--mode", "rl", "--learning-starts", "400", "--xavier-critic")  # no update
+    critic = saved(proc, "qf1/")
+    for name in ("fc1", "fc2", "fc3"):
+        w, b = critic[f"qf1/{name}.weight"], critic[f"qf1/{name}.bias"]
+        bound = np.sqrt(6 / sum(w.shape))  # xavier_uniform's
+        assert np.all(b == 0) and np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+
+
+def test_sac_target_critics_follow_their_interval(run_script):
+    import torch
+
+    def checkpoint(*flags):
+        proc = run_script("gild_sac.py", *TINY, "--mode", "rl", "--total-timesteps", "300", *flags)
+        (path,) = proc.runs.glob("*/checkpoint.pt")
+        return torch.load(path, weights_only=True)["modules"]
+
+    initial = checkpoint("--learning-starts", "300")  # no update: the critics as initialised
+    never = checkpoint("--target-network-frequency", "1000")  # 200 updates, none of them of the targets
+    every_other = checkpoint("--target-network-frequency", "2")
+    for k, v in initial["qf1_target"].items():
+        assert torch.equal(never["qf1_target"][k], v) and not torch.equal(every_other["qf1_target"][k], v)
+        assert not torch.equal(never["qf1"][k], initial["qf1"][k])  # the critics themselves did learn

@@ -23,7 +23,10 @@ SHARED = [  # (top-level name, the scripts that must hold the same copy of it)
     *[(name, CAIR) for name in ["EVAL_COLUMNS", "evaluate", "make_env", "load_offline_set", "Normalize", "cagrad", "cos"]],
     *[
         (name, GILD)
-        for name in ["EVAL_COLUMNS", "evaluate", "make_env", "load_demonstrations", "GatedDenseReward", "dense_id"]
+        for name in [
+            *("EVAL_COLUMNS", "evaluate", "make_env", "load_demonstrations", "GatedDenseReward", "dense_id"),
+            "gild_diagnostics",
+        ]
     ],
 ]
 
