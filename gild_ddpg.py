@@ -11,6 +11,8 @@ Where the paper and the authors' code (github slDeng1003/GILD) differ, the defau
   * Eq. (6) weights:    paper w_rl = beta/mean|Q|, beta = 2.5   | code: 1   (--unit-il-weights)
   * Eq. (8) tanh:       paper mean_s tanh(Q' - Q_bc) per sample  | code: tanh of the difference of
                                                                    batch means (--tanh-of-means)
+  * Warm start:         paper 1% of the run (--gild-warm-start    | code: GILD for the first 1e4 updates
+                        0.01)                                    | (--gild-warm-start-updates 10000)
 Sign of Eq. (8): read with the descent step of Eq. (11), the paper's Eq. (8) would make RL+GILD
 *worse* than RL+IL, against its own text ("update GILD in the direction that RL+GILD is superior
 to RL+IL"). Both the text and the code maximise the tanh gap, so we minimise its negative.

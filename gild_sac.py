@@ -20,6 +20,13 @@ Where the paper and the authors' code (github slDeng1003/GILD) differ, the defau
                                                                    states s (--gild-on-replay-states)
   * L_IL:               paper -log pi(a_d|s_d) of the squashed   | code: the pre-tanh Gaussian density
                         (tanh) Gaussian, summed over dims        | at a_d, averaged (--il-pre-tanh)
+  * Warm start:         paper 1% of the run (--gild-warm-start    | code: GILD for the first 1e4 updates
+                        0.01)                                    | (--gild-warm-start-updates 10000)
+  * Critic init:        PyTorch's default                        | code: xavier-uniform, zero biases
+                                                                   (--xavier-critic)
+  * Target critics:     updated with every update                | code: every 2 (--target-network-frequency 2)
+  * Temperature loss:   -alpha (log pi + target), log pi after   | code: -log alpha (log pi + target), log pi
+                        the actor step                           | before it (--authors-alpha-loss)
 Sign of Eq. (8): as in gild_td3.py, we maximise the tanh gap (the paper's text and the code agree).
 The reparameterisation noise is drawn once per meta step and shared by both look-aheads on the
 validation states (common random numbers; the code draws it twice): same expectation, less noise.

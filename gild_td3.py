@@ -10,6 +10,10 @@ Where the paper and the authors' code (github slDeng1003/GILD) differ, the defau
   * Eq. (6) weights:    paper w_rl = beta/mean|Q|, beta = 2.5   | code: 1   (--unit-il-weights)
   * Eq. (8) tanh:       paper mean_s tanh(Q' - Q_bc) per sample  | code: tanh of the difference of
                                                                    batch means (--tanh-of-means)
+  * Warm start:         paper 1% of the run (--gild-warm-start    | code: GILD for the first 1e4 updates
+                        0.01)                                    | (--gild-warm-start-updates 10000)
+  * Critic init:        PyTorch's default                        | code: xavier-uniform, zero biases
+                                                                   (--xavier-critic)
 Meta-step cadence: Alg. 1 pairs the actor update (l. 7) and the GILD update (l. 9) in one iteration,
 and Eq. (11) is taken at the phi^(k+1) of Eq. (7). With TD3's delayed actor (a base-algorithm trick
 the paper omits), the meta step therefore runs with each actor update, as in the authors' code.
