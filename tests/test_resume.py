@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, run_python, start_python
 
 OFF_POLICY = "--learning-starts 100 --batch-size 32 --eval-episodes 1"
-CAIR = "--env Push --hidden 64 --demo-episodes 2 --lambda-interval 5"
+CAIR = "--env Push --hidden 64 --demo-episodes 2 --lambda-interval 1"  # Algorithm 2 after every episode
 # short runs that learn, take meta or lambda steps, and cross episode ends: TD3 and SAC (the temperature) of GILD, SAC
 # on Hammer and PPO with DAgger (its rollout state) of CAIR; the DDPG scripts hold the same checkpoint code (test_style)
 CASES = {

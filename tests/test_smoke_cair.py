@@ -43,13 +43,20 @@ def test_cair_runs_through_actor_and_lambda_updates(run_script, script, env, il)
         (["--il", "none"], 0.0),
         (["--lambda-schedule", "constant", "--cagrad-c", "0"], 1.0),
         (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.02"], 1.0 - 5 * 0.02),  # by episodes
-        (["--lambda-schedule", "fixed-step", "--lambda-delta", "0.002", "--lambda-interval-unit", "updates"], 1 - 200 * 0.002),
     ],
 )
 def test_lambda_schedules(run_script, script, flags, expected):
     proc = run_script(script, *TINY, "--env", "Push", *flags)
     (row,) = eval_rows(proc)
     assert float(row["lambda"]) == pytest.approx(expected, abs=1e-4)
+
+
+def test_lambda_interval_counted_in_updates(run_script):  # A.2's other reading; the same lines in cair_sac.py
+    flags = ["--lambda-schedule", "fixed-step", "--lambda-delta", "0.002", "--lambda-interval-unit", "updates"]
+    proc = run_script("cair_ddpg.py", *TINY, "--env", "Push", *flags)
+    assert "200 actor updates, 200 lambda updates" in proc.stdout
+    (row,) = eval_rows(proc)
+    assert float(row["lambda"]) == pytest.approx(1 - 200 * 0.002, abs=1e-4)
 
 
 NETWORKS = {  # what each script saves, and how to build its networks again from the saved file

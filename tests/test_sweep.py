@@ -27,7 +27,8 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     csvs = sorted(out.glob("gild_td3/Point2D/*/seed*/runs/*/eval.csv"))
     assert [p.parts[-5:-3] for p in csvs] == [(m, s) for m in ("mode-il", "mode-rl") for s in ("seed1", "seed2")]
     assert all(len(p.read_text().splitlines()) == 3 for p in csvs)  # header and two evaluations
-    assert "--seed 2 --mode il" in (out / "gild_td3/Point2D/mode-il/seed2/command.txt").read_text()
+    command = (out / "gild_td3/Point2D/mode-il/seed2/command.txt").read_text()
+    assert "--seed 2 " in command and command.endswith("--mode il\n")  # the mode's flags last: they override --extra
 
     (out / "gild_td3/Point2D/mode-rl/seed2/DONE").unlink()  # as if that run had been killed before its first checkpoint
     (checkpoint,) = out.glob("gild_td3/Point2D/mode-rl/seed2/runs/*/checkpoint.pt")
