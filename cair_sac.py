@@ -18,6 +18,8 @@ mean action instead).
   --il none     plain SAC (lambda = 0, no IL gradient): the baseline.
 Ablations (the paper's Figures 3 and 7): `--cagrad-c 0` (CAGrad off: d = g_lambda),
 `--lambda-schedule fixed-step` (lambda -= delta every interval), `--lambda-schedule constant`.
+`--normalize-grads` combines unit gradients, as the paper does for PPO only: Algorithm 2 picks lambda from the
+gradients' directions, but Eq. (1) mixes their raw sizes, and |g_RL| is often 10x |g_IL| (docs/report.md).
 
 Choices where the paper is silent (CAIR's code is not public):
   * Every network normalises its input by the offline set's mean and std, clipped to +-5 (`--normalize-obs`,
@@ -135,6 +137,8 @@ class Args:
     """the learner's action in L_IL: a reparameterised sample a ~ pi(.|s) (section 4.2), or the mean action"""
     il_reduction: Literal["sum", "mean"] = "sum"
     """L_IL's squared error summed over action dimensions (section 4.2), or averaged over them (F.mse_loss's)"""
+    normalize_grads: bool = False
+    """scale g_IL and g_RL to unit norm before Eq. (1) and CAGrad combine them (the paper does so for PPO only)"""
 
     # Evaluation
     eval_freq: int = 10_000
@@ -336,6 +340,16 @@ def imitation_loss(action, label, reduction="sum"):
     `mean` also averages over them (F.mse_loss's, 1/|A| of it)."""
     squared_error = (action - label).pow(2)
     return squared_error.sum(1).mean() if reduction == "sum" else squared_error.mean()
+
+
+def combine_gradients(g_rl, g_il, lam, c, normalize=True):
+    """Alg. 1, l. 12: the CAGrad direction d of Eq. (3) for L_lambda, on unit gradients when `normalize` (the
+    on-policy note: "normalizing IL and RL gradients"); with c = 0, d is Eq. (1)'s combination. Returns (d, w*, the
+    two gradients as combined)."""
+    if normalize:
+        g_rl, g_il = g_rl / g_rl.norm().clamp(min=1e-30), g_il / g_il.norm().clamp(min=1e-30)
+    d, w = cagrad(g_rl, g_il, lam, c)
+    return d, w, g_rl, g_il
 
 
 def next_lambda(lam, mu, g_il, g_rl, args):
@@ -816,7 +830,9 @@ if __name__ == "__main__":
                     loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
                     g_rl = parameters_to_vector(torch.autograd.grad(loss_rl, params))
                     g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
-                    d, w = cagrad(g_rl, g_il, lam, args.cagrad_c)  # Eq. (3)
+                    window["cair/grad_norm_il"].append(g_il.norm())
+                    window["cair/grad_norm_rl"].append(g_rl.norm())
+                    d, w, g_rl, g_il = combine_gradients(g_rl, g_il, lam, args.cagrad_c, args.normalize_grads)  # Eq. 3
                     for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
                         p.grad = d_p.view_as(p)
                     g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
@@ -825,8 +841,6 @@ if __name__ == "__main__":
                     window["cair/cos_d_rl"].append(cos(d, g_rl))
                     window["cair/cos_glambda_il"].append(cos(g_lam, g_il))
                     window["cair/cagrad_weight"].append(w.float())
-                    window["cair/grad_norm_il"].append(g_il.norm())
-                    window["cair/grad_norm_rl"].append(g_rl.norm())
                     window["losses/rl_loss"].append(loss_rl.detach())
                     window["losses/il_loss"].append(loss_il.detach())
                 actor_optimizer.step()

@@ -53,6 +53,7 @@ def test_lambda_schedules(run_script, script, flags, expected):
 
 def test_lambda_interval_counted_in_updates(run_script):  # A.2's other reading; the same lines in cair_sac.py
     flags = ["--lambda-schedule", "fixed-step", "--lambda-delta", "0.002", "--lambda-interval-unit", "updates"]
+    flags += ["--normalize-grads"]  # and the flag's way through the loop (combine_gradients: test_cair_math.py)
     proc = run_script("cair_ddpg.py", *TINY, "--env", "Push", *flags)
     assert "200 actor updates, 200 lambda updates" in proc.stdout
     (row,) = eval_rows(proc)
