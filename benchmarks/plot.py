@@ -46,6 +46,8 @@ def parse_args(argv=None):
         help="ENV=VALUE: the demonstrator's level on a task (default: the csv's demonstrator_success_rate column)",
     )
     p.add_argument("--title", help="a title over the panels (for instance the machine and the budget)")
+    p.add_argument("--scripts", nargs="*", help="draw only these scripts' runs (folder names: cair_ddpg, gild_td3, ...)")
+    p.add_argument("--envs", nargs="*", help="draw only these tasks")
     return p.parse_args(argv)
 
 
@@ -93,6 +95,15 @@ def main(args):
     import matplotlib.pyplot as plt
 
     curves, levels, experts = read_runs(args.sweeps, args.metric)
+    found = sorted({f"{script} on {env}" for env, lines in curves.items() for script, _ in lines})
+    curves = {
+        env: {(script, mode): seeds for (script, mode), seeds in lines.items() if not args.scripts or script in args.scripts}
+        for env, lines in curves.items()
+        if not args.envs or env in args.envs
+    }
+    curves = {env: lines for env, lines in curves.items() if lines}
+    if found and not curves:
+        raise SystemExit(f"no runs of --scripts {args.scripts} on --envs {args.envs}; found {', '.join(found)}")
     if not curves:
         raise SystemExit(
             f"no eval.csv under {', '.join(args.sweeps)} (expected <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv)"
