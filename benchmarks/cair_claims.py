@@ -141,9 +141,10 @@ def main(args):
                 f"  2. CAIR ends at {stats(cair['last'])} against the demonstrator's {demonstrator}: "
                 f"{'reproduced' if above else 'not reproduced'}"
             )
-        if off is not None:
-            n = min(len(off["curve"]), len(cair["curve"]))
-            a, b = cair["curve"][n - 1], off["curve"][n - 1]
+        if off is not None and off["steps"][-1] != cair["steps"][-1]:  # one of them unfinished: no verdict
+            print(f"  3. CAGrad does not hurt: not judged (CAIR at {cair['steps'][-1]}, CAGrad off at {off['steps'][-1]})")
+        elif off is not None:
+            a, b = cair["curve"][-1], off["curve"][-1]
             se = math.hypot(standard_error(cair["last"], a), standard_error(off["last"], b))
             verdict = "reproduced" if a - b >= -2 * se else "not reproduced"
             print(f"  3. CAGrad does not hurt: CAIR {a:.3f} against CAGrad off {b:.3f} (2 SE = {2 * se:.3f}): {verdict}")
