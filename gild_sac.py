@@ -33,8 +33,10 @@ validation states (common random numbers; the code draws it twice): same expecta
 
 Speed: the omega-gradient of Eq. (9)-(11) is  -lr * d/domega < J u, dL_GILD/dpi(s_d) >,
 with u = dL_meta/dphi' and J = dpi(s_d)/dphi at fixed noise. We get J u with one forward-mode
-product through the actor and differentiate twice only through the small GILD network, instead of
-a second-order graph through the actor (tests/test_gild_math.py checks it by finite differences).
+product through the actor (Actor.jvp, written out by hand: torch's forward-mode AD costs ~3x more
+here) and differentiate twice only through the small GILD network, whose first backward we share
+with L_GILD's actor gradient, instead of a second-order graph through the actor
+(tests/test_gild_math.py checks it by finite differences).
 """
 
 import contextlib
@@ -54,7 +56,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import tyro
-from torch.func import functional_call, jvp
+from torch.func import functional_call
 from torch.nn.utils import parameters_to_vector
 
 import demonstrators
@@ -270,6 +272,24 @@ class Actor(nn.Module):
         log_prob = -0.5 * eps.pow(2) - log_std - HALF_LOG_2PI - torch.log(self.action_scale * (1 - y.pow(2)) + 1e-6)
         return y * self.action_scale + self.action_bias, log_prob.sum(1, keepdim=True)
 
+    def jvp(self, s, eps, u):
+        """J u, with J = da/dphi at fixed noise: how the sample a(s, eps) moves when the parameters move along u (a
+        list shaped like self.parameters()). Forward-mode differentiation of dist and forward, written out line by
+        line (d marks a tangent); torch.func.jvp gives the same (tests/test_gild_math.py) at ~3x the cost here."""
+        dw1, db1, dw2, db2, dw_mean, db_mean, dw_logstd, db_logstd = u
+        z1 = self.fc1(s)
+        x1, dx1 = F.relu(z1), F.linear(s, dw1, db1) * (z1 > 0)
+        z2 = self.fc2(x1)
+        x2, dx2 = F.relu(z2), (F.linear(x1, dw2, db2) + F.linear(dx1, self.fc2.weight)) * (z2 > 0)
+        mean, dmean = self.fc_mean(x2), F.linear(x2, dw_mean, db_mean) + F.linear(dx2, self.fc_mean.weight)
+        log_std = self.fc_logstd(x2)
+        dlog_std = (F.linear(x2, dw_logstd, db_logstd) + F.linear(dx2, self.fc_logstd.weight)) * (
+            (log_std >= LOG_STD_MIN) & (log_std <= LOG_STD_MAX)  # the clamp passes tangents where it passes values
+        )
+        std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX).exp()
+        y = torch.tanh(mean + std * eps)
+        return (1 - y.pow(2)) * (dmean + std * dlog_std * eps) * self.action_scale
+
     def act(self, s):
         """The deterministic action used for evaluation: the squashed mean."""
         return torch.tanh(self.dist(s)[0]) * self.action_scale + self.action_bias
@@ -356,8 +376,9 @@ def gild_meta_gradients(
     f_d = gild(pi_g, s_d, a_d)
     loss_gild = f_d.mean()  # L_GILD = mean f_omega(pi(s_d), s_d, a_d)
     loss_il = -actor.log_prob(s_d, a_d, il_pre_tanh).mean()  # L_IL for a stochastic policy, w_il = 1
-    g_rl = torch.autograd.grad(loss_rl, params, retain_graph=True)
-    g_gild = torch.autograd.grad(loss_gild, params, retain_graph=True)
+    g_rl = torch.autograd.grad(loss_rl, params)
+    v = torch.autograd.grad(loss_gild, pi_g, create_graph=True)[0]  # dL_GILD/dpi_g, differentiable in omega
+    g_gild = torch.autograd.grad(pi_g, params, v.detach())  # J^T v: the actor gradient of L_GILD
     g_il = torch.autograd.grad(loss_il, params)
     w = w_rl_fn(q)
     g = [a + b for a, b in zip(g_rl, g_gild)]  # Eq. (7): grad of L_RL + L_GILD
@@ -376,11 +397,9 @@ def gild_meta_gradients(
     u = torch.autograd.grad(loss_meta, list(theta_new.values()))  # dL_meta/dphi' at phi^(k+1)
 
     # Eq. (9)-(10): dphi'/domega = -lr d2 L_GILD / dphi domega, so with J = dpi_g/dphi (fixed noise),
-    # dL_meta/domega = -lr d/domega < J u, dL_GILD/dpi_g >  (J u: forward mode through the actor)
-    theta_det = {k: p.detach() for k, p in theta.items()}
-    _, Ju = jvp(lambda th: functional_call(actor, th, (s_g, eps_g))[0], (theta_det,), (dict(zip(names, u)),))
-    pi_leaf = pi_g.detach().requires_grad_()
-    v = torch.autograd.grad(gild(pi_leaf, s_d, a_d).mean(), pi_leaf, create_graph=True)[0]
+    # dL_meta/domega = -lr d/domega < J u, v >  (J u: forward mode through the actor)
+    with torch.no_grad():
+        Ju = actor.jvp(s_g, eps_g, u)
     g_omega = torch.autograd.grad(-lr * (v * Ju).sum(), list(gild.parameters()))  # Eq. (11)
     parts = {"g_rl": g_rl, "g_gild": g_gild, "g_il": g_il, "f_d": f_d.detach()}  # for gild_diagnostics
     return g, g_omega, loss_meta.detach(), loss_gild.detach(), parts

@@ -208,3 +208,30 @@ def test_sac_log_prob_is_the_density_of_its_own_samples():
     grid = torch.linspace(-2, 2, 200001, dtype=torch.float64)[1:-1, None]
     dens = actor1.log_prob(s[:1].expand(len(grid), OBS), grid).exp()
     assert float(dens.detach().sum() * (grid[1] - grid[0])) == pytest.approx(1.0, abs=2e-3)
+
+
+# ------------------------------------------------------------------------------ Actor.jvp (J u of Eq. 11)
+@pytest.mark.parametrize("module", [gild_td3, gild_ddpg, gild_sac])
+def test_actor_jvp_is_torchs_forward_mode_product(module):
+    """Each script's hand-written J u equals torch.func.jvp of the action, the SAC actor's with some log-stds clamped
+    (where the clamp passes no tangent) and some not."""
+    torch.manual_seed(0)
+    actor = module.Actor(OBS, ACT, -2 * np.ones(ACT), 2 * np.ones(ACT)).double()
+    s = torch.randn(N, OBS, dtype=torch.float64)
+    u = [torch.randn_like(p) for p in actor.parameters()]
+    args = (s,)
+    if module is gild_sac:
+        with torch.no_grad():  # push the first action dimension's log-std past LOG_STD_MAX on about half the states
+            actor.fc_logstd.bias[0] = module.LOG_STD_MAX
+        args = (s, torch.randn(N, ACT, dtype=torch.float64))
+        clamped = actor.dist(s)[1][:, 0] == module.LOG_STD_MAX
+        assert 0 < int(clamped.sum()) < N
+    theta = {k: p.detach() for k, p in actor.named_parameters()}
+
+    def action(params):
+        out = functional_call(actor, params, args)
+        return out[0] if module is gild_sac else out
+
+    _, expected = torch.func.jvp(action, (theta,), (dict(zip(theta, u)),))
+    with torch.no_grad():
+        assert torch.allclose(actor.jvp(*args, u), expected, rtol=1e-10, atol=1e-12)
