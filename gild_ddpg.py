@@ -331,8 +331,9 @@ def gild_diagnostics(parts, g_omega, gild, weight_decay):
     g_rl, g_gild, g_il = (parameters_to_vector(parts[k]) for k in ("g_rl", "g_gild", "g_il"))
     omega, g_w = parameters_to_vector(gild.parameters()).detach(), parameters_to_vector(g_omega)
 
-    def cos(a, b):
-        return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-30)
+    def cos(a, b):  # in float64: a dying GILD's gradient (~1e-20) squares to 0 in float32, and the cosine would blow up
+        a, b = a.double(), b.double()
+        return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-300)
 
     return {
         "gild/actor_grad_norm_gild": g_gild.norm(),

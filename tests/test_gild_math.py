@@ -112,6 +112,21 @@ def test_ddpg_meta_step_is_td3s(problem):
             assert torch.equal(a, b)
 
 
+def test_diagnostics_cosines_survive_a_dying_gild_network():
+    """A GILD network decaying to a constant sends actor gradients of ~1e-20, whose squares vanish in float32: the
+    cosines must stay those of the directions, not blow up (they read 258 and 697 on Point2D before this was fixed)."""
+    torch.manual_seed(0)
+    g_rl, g_il = [torch.randn(40, 3)], [torch.randn(40, 3)]
+    g_gild = [1e-22 * (g_rl[0] + 0.5 * torch.randn(40, 3))]
+    gild = gild_td3.GILDNetwork(OBS, ACT)
+    parts = {"g_rl": g_rl, "g_gild": g_gild, "g_il": g_il, "f_d": torch.zeros(N, 1)}
+    diag = gild_td3.gild_diagnostics(parts, [torch.zeros_like(p) for p in gild.parameters()], gild, 1e-4)
+    a, b, c = (x[0].double().flatten() for x in (g_gild, g_rl, g_il))
+    assert float(diag["gild/cos_gild_rl"]) == pytest.approx(float(a @ b / (a.norm() * b.norm())), rel=1e-6)
+    assert float(diag["gild/cos_gild_il"]) == pytest.approx(float(a @ c / (a.norm() * c.norm())), rel=1e-6)
+    assert 0.5 < float(diag["gild/cos_gild_rl"]) < 1
+
+
 def test_diagnostics_read_the_meta_steps_own_gradients(problem):
     actor, qf1, gild, s, s_d, a_d, s_val = problem
     *_, parts = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)
