@@ -46,6 +46,7 @@ def parse_args(argv=None):
         help="ENV=VALUE: the demonstrator's level on a task (default: the csv's demonstrator_success_rate column)",
     )
     p.add_argument("--title", help="a title over the panels (for instance the machine and the budget)")
+    p.add_argument("--log-y", action="store_true", help="a logarithmic y axis (for gradient norms and spreads)")
     p.add_argument("--scripts", nargs="*", help="draw only these scripts' runs (folder names: cair_ddpg, gild_td3, ...)")
     p.add_argument("--envs", nargs="*", help="draw only these tasks")
     return p.parse_args(argv)
@@ -138,7 +139,7 @@ def main(args):
             ax.axhline(levels[env], color="k", linestyle="--", label="demonstrator")
         if env in experts:
             ax.axhline(experts[env], color="k", linestyle=":", label="expert")
-        ax.set(title=title, xlabel="environment steps", ylabel=args.metric)
+        ax.set(title=title, xlabel="environment steps", ylabel=args.metric, yscale="log" if args.log_y else "linear")
         ax.legend(fontsize=7)
     if args.title:
         fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)

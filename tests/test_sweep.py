@@ -49,7 +49,7 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     assert "gild_td3 Point2D (2 lines)" in proc.stdout
     rows = [line.split(" | ") for line in proc.stdout.splitlines() if line.startswith("| gild_td3 Point2D")]
     assert [(r[1], r[2], r[3]) for r in rows] == [("mode-il", "2", "200"), ("mode-rl", "2", "200")]
-    proc = run_python(*plot, "--metric", "eval/return", "--scripts", "gild_td3", "--envs", "Point2D")  # filters
+    proc = run_python(*plot, "--metric", "eval/return", "--scripts", "gild_td3", "--envs", "Point2D", "--log-y")  # filters
     assert proc.returncode == 0 and "gild_td3 Point2D (2 lines)" in proc.stdout
     proc = run_python(*plot, "--metric", "eval/return", "--envs", "Hopper-sparse")
     assert (
