@@ -9,7 +9,7 @@ import time
 import pytest
 
 from benchmarks.plot import read_runs
-from conftest import run_python
+from conftest import ROOT, run_python
 
 TINY = "--total-timesteps 200 --learning-starts 100 --batch-size 16 --eval-freq 100 --eval-episodes 1"
 
@@ -126,3 +126,15 @@ def test_plot_reads_the_demonstrators_and_the_experts_levels_from_cairs_eval_csv
 def test_the_tools_run_from_the_repository_root_as_a_file_or_a_module(command):
     proc = run_python(*command, "--help")  # no PYTHONPATH: as a user runs them
     assert proc.returncode == 0 and proc.stdout.startswith("usage:"), proc.stderr
+
+
+def test_gild_point2d_tables_reproduce_the_reports_numbers(capsys, tmp_path):
+    """benchmarks/gild_point2d_tables.py on the committed study gives docs/report.md's rows."""
+    from benchmarks import gild_point2d_tables
+
+    gild_point2d_tables.main([str(ROOT / "results" / "gild_point2d_15k")])
+    out = capsys.readouterr().out
+    assert "| mode-il | 5 | 92.9 / 90.8 / 91.8 / 91.7 / 93.8 | 0.78 | 0.13 |" in out
+    assert "| mode-gild | 10k-15k | 0 | 6.1e-15 | 3.4 | 2.7 | 0.1 | 0.69 |" in out
+    with pytest.raises(SystemExit):
+        gild_point2d_tables.main([str(tmp_path)])

@@ -1,0 +1,87 @@
+"""The two tables of the Point2D weight-decay study (docs/report.md) from its sweep folder.
+
+    python -m benchmarks.gild_point2d_tables results/gild_point2d_15k
+
+Returns: per mode, each seed's return at the last evaluation, and the shares of the evaluations from
+--from-step on that reach the goal (return >= 80) and that take the straight 7-step path (>= 93.8).
+Diagnostics: per GILD mode and window, the median over seeds of each run's median of the gild/* tags.
+"""
+
+import argparse
+import pathlib
+
+import numpy as np
+
+GOAL, OPTIMUM = 80.0, 93.8  # Point2D: 100 - t on reaching the goal; the straight path takes 7 steps (93.9)
+TAGS = [
+    "gild/output_std",
+    "gild/actor_grad_norm_gild",
+    "gild/actor_grad_norm_rl",
+    "gild/actor_grad_norm_il",
+    "gild/meta_grad_above_decay",
+    "losses/gild_loss",
+]
+
+
+def mode_folders(study):
+    return sorted(p for p in pathlib.Path(study).glob("*/Point2D/*") if p.is_dir())
+
+
+def returns_table(study, from_step):
+    print("| mode | seeds | return at the end, per seed | at the goal | at the optimum |")
+    print("|---|---|---|---|---|")
+    for mode in mode_folders(study):
+        finals, goal, optimum = [], [], []
+        for csv in sorted(mode.glob("seed*/runs/*/eval.csv")):
+            data = np.genfromtxt(csv, delimiter=",", names=True)
+            late = data["eval_return_mean"][data["global_step"] >= from_step]
+            finals.append(data["eval_return_mean"][-1])
+            goal.append((late >= GOAL).mean())
+            optimum.append((late >= OPTIMUM).mean())
+        per_seed = " / ".join(f"{x:.1f}" for x in finals)
+        print(f"| {mode.name} | {len(finals)} | {per_seed} | {np.mean(goal):.2f} | {np.mean(optimum):.2f} |")
+
+
+def diagnostics_table(study, windows):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    print("| mode | window | " + " | ".join(TAGS) + " |")
+    print("|---|---|" + "---|" * len(TAGS))
+    for mode in mode_folders(study):
+        runs = []
+        for seed in sorted(mode.glob("seed*")):
+            values = {}
+            for events in sorted(seed.glob("runs/*/events.out.tfevents.*")):  # a resumed run writes one file per piece
+                acc = EventAccumulator(str(events), size_guidance={"scalars": 0})
+                acc.Reload()
+                for tag in set(TAGS) & set(acc.Tags()["scalars"]):
+                    values.setdefault(tag, []).extend((e.step, e.value) for e in acc.Scalars(tag))
+            runs.append(values)
+        if not any(runs):
+            continue  # rl and il log no gild/* tags
+        for lo, hi in windows:
+            cells = [window_median(runs, tag, lo, hi) for tag in TAGS]
+            print(f"| {mode.name} | {lo // 1000}k-{hi // 1000}k | " + " | ".join(cells) + " |")
+
+
+def window_median(runs, tag, lo, hi):
+    """The median over runs of each run's median of the tag over steps lo..hi, formatted; '-' where none logged it."""
+    medians = [np.median([v for s, v in r.get(tag, []) if lo <= s <= hi] or [np.nan]) for r in runs]
+    return "-" if np.all(np.isnan(medians)) else f"{np.nanmedian(medians):.2g}"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("study", help="the sweep folder (benchmarks/gild_study.sh point2d) or results/gild_point2d_15k")
+    p.add_argument("--from-step", type=int, default=5000, help="the shares count evaluations from this step on")
+    p.add_argument("--windows", nargs="+", default=["2000-3000", "10000-15000"], help="LO-HI step windows")
+    args = p.parse_args(argv)
+    if not mode_folders(args.study):
+        p.error(f"no <script>/Point2D/<mode> folders under {args.study}")
+    returns_table(args.study, args.from_step)
+    print()
+    diagnostics_table(args.study, [tuple(int(x) for x in w.split("-")) for w in args.windows])
+
+
+if __name__ == "__main__":
+    main()
