@@ -11,11 +11,7 @@ py=${PYTHON:-$PWD/.venv/bin/python}
 export OMP_NUM_THREADS=1
 demo=$(mktemp -d)
 # Speed does not depend on what the demonstrations say: 5000 random (s, a) pairs of the task's shape.
-$py -c "
-import numpy as np, gymnasium as gym, demonstrators
-e = gym.make('$env'.replace('-sparse', '-v5')); n = 5000
-demonstrators.save_demonstrations('$demo/demos.npz', np.random.default_rng(0).normal(size=(n, e.observation_space.shape[0])),
-                                  np.random.default_rng(1).uniform(-1, 1, size=(n, e.action_space.shape[0])))"
+$py -m benchmarks.random_demos "$env" "$demo/demos.npz"
 common=(--env "$env" --learning-starts 1000 --total-timesteps $((steps + 1000)) --eval-freq 100000000 --seed 1 --demo-path "$demo/demos.npz")
 sps() { (cd "$demo" && $py "$OLDPWD/$1" "${common[@]}" --mode $2 | sed -nE 's/.*; ([0-9.]+) steps\/s while learning.*/\1/p'); }
 echo "machine: $(nproc --all) cores, $(lscpu | sed -n 's/^Model name: *//p'), torch threads 1; $env, $steps learning steps per run"
