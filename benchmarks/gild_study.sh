@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GILD study (issue: what the paper's setting does, and what it takes for a learned IL loss to help), resumable
-# in pieces like benchmarks/cair_push_study.sh. Usage: bash benchmarks/gild_study.sh [point2d|hopper|paths] [seeds...]
+# in pieces like benchmarks/cair_push_study.sh. Usage: bash benchmarks/gild_study.sh [point2d|hopper|paths|point2d-others|hopper-others] [seeds...]
 #   point2d  gild_td3.py on Point2D: rl, il, gild at weight decay 1e-4 (the paper's), 1e-5, 1e-6 and 0, and the
 #            authors' warm start (GILD for the first 1e4 updates); seeds 1-5, $POINT2D_STEPS steps (default 15000:
 #            on a pilot seed, 0, rl and il reach the goal by 4k-6k), learning from step 1000 (episodes last at most 100 steps).
@@ -8,27 +8,37 @@
 #            and the authors' warm start; seeds 1-3, $HOPPER_STEPS steps (default 200000).
 #   paths    Figure 4 (left): rl, il, gild and gild at $DECAY on Point2D, seed 1, policy snapshots at 2k, 5k, 10k steps
 #            and $POINT2D_STEPS.
+#   point2d-others  gild_sac.py and gild_ddpg.py on Point2D, seed 1 (the issue's "one seed each"): rl, il, gild and
+#            gild at $DECAY, as in point2d.
+#   hopper-others   gild_sac.py and gild_ddpg.py on Hopper-sparse, seed 1: il and gild at $DECAY, as in hopper.
 # Every GILD run logs the diagnostics (gild/*) every 1000 steps. Figures: benchmarks/plot.py on sweeps/gild_*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 part=${1:-point2d}; shift || true
 py=${PYTHON:-.venv/bin/python}
-sweep() { $py benchmarks/sweep.py --scripts gild_td3.py --workers "${WORKERS:-2}" "$@"; }
+sweep() { $py benchmarks/sweep.py --workers "${WORKERS:-2}" "$@"; }
+point2d_extra="--total-timesteps ${POINT2D_STEPS:-15000} --learning-starts 1000 --eval-freq 1000 --checkpoint-every 5000"
+hopper_extra="--total-timesteps ${HOPPER_STEPS:-200000} --checkpoint-every 10000 --progress-interval 120"
 gild_modes=("--mode gild" "--mode gild --gild-weight-decay 1e-5" "--mode gild --gild-weight-decay 1e-6"
   "--mode gild --gild-weight-decay 0" "--mode gild --gild-warm-start-updates 10000")
 case $part in
   point2d)
-    sweep --out sweeps/gild_point2d --envs Point2D --seeds ${*:-1 2 3 4 5} --modes "--mode rl" "--mode il" "${gild_modes[@]}" \
-      --extra "--total-timesteps ${POINT2D_STEPS:-15000} --learning-starts 1000 --eval-freq 1000 --checkpoint-every 5000" ;;
+    sweep --scripts gild_td3.py --out sweeps/gild_point2d --envs Point2D --seeds ${*:-1 2 3 4 5} \
+      --modes "--mode rl" "--mode il" "${gild_modes[@]}" --extra "$point2d_extra" ;;
+  point2d-others)
+    sweep --scripts gild_sac.py gild_ddpg.py --out sweeps/gild_point2d_others --envs Point2D --seeds ${*:-1} \
+      --modes "--mode rl" "--mode il" "--mode gild" "--mode gild --gild-weight-decay ${DECAY:-0}" --extra "$point2d_extra" ;;
   hopper)
-    sweep --out sweeps/gild_hopper --envs Hopper-sparse --seeds ${*:-1 2 3} \
+    sweep --scripts gild_td3.py --out sweeps/gild_hopper --envs Hopper-sparse --seeds ${*:-1 2 3} \
       --modes "--mode rl" "--mode il" "--mode gild" "--mode gild --gild-weight-decay ${DECAY:-0}" \
-      "--mode gild --gild-warm-start-updates 10000" \
-      --extra "--total-timesteps ${HOPPER_STEPS:-200000} --checkpoint-every 10000 --progress-interval 120" ;;
+      "--mode gild --gild-warm-start-updates 10000" --extra "$hopper_extra" ;;
+  hopper-others)
+    sweep --scripts gild_sac.py gild_ddpg.py --out sweeps/gild_hopper_others --envs Hopper-sparse --seeds ${*:-1} \
+      --modes "--mode il" "--mode gild --gild-weight-decay ${DECAY:-0}" --extra "$hopper_extra" ;;
   paths)
     $py -m benchmarks.point2d_paths train --out sweeps/gild_point2d_paths --steps 2000 5000 10000 "${POINT2D_STEPS:-15000}" \
       --modes "--mode rl" "--mode il" "--mode gild" "--mode gild --gild-weight-decay ${DECAY:-0}" --seed "${1:-1}" \
       --extra "--learning-starts 1000"
     $py -m benchmarks.point2d_paths plot sweeps/gild_point2d_paths --out docs/figures/gild_point2d_paths.png ;;
-  *) echo "usage: bash benchmarks/gild_study.sh [point2d|hopper|paths] [seeds...]" >&2; exit 2 ;;
+  *) echo "usage: bash benchmarks/gild_study.sh [point2d|hopper|paths|point2d-others|hopper-others] [seeds...]" >&2; exit 2 ;;
 esac
