@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GILD study (issue: what the paper's setting does, and what it takes for a learned IL loss to help), resumable
-# in pieces like benchmarks/cair_push_study.sh. Usage: bash benchmarks/gild_study.sh [point2d|hopper|paths|point2d-others|hopper-others] [seeds...]
+# in pieces like benchmarks/cair_push_study.sh.
+# Usage: bash benchmarks/gild_study.sh [point2d|hopper|paths|point2d-others|hopper-others] [seeds...]
 #   point2d  gild_td3.py on Point2D: rl, il, gild at weight decay 1e-4 (the paper's), 1e-5, 1e-6 and 0, and the
 #            authors' warm start (GILD for the first 1e4 updates); seeds 1-5, $POINT2D_STEPS steps (default 15000:
 #            on a pilot seed, 0, rl and il reach the goal by 4k-6k), learning from step 1000 (episodes last at most 100 steps).
