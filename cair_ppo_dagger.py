@@ -103,7 +103,7 @@ class Args:
 
     # PPO (Table 3; the rest Stable-Baselines3's defaults)
     total_timesteps: int = 2_000_000
-    """total environment steps"""
+    """total environment steps, rounded up to whole rollouts (as Stable-Baselines3's learn)"""
     num_envs: int = 4
     """parallel environments (a synchronous vector env)"""
     num_steps: int = 512
@@ -718,17 +718,19 @@ if __name__ == "__main__":
     optimizer = torch.optim.Adam([{"params": params}, {"params": value.parameters()}], lr=args.learning_rate, eps=1e-5)
     rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
 
+    T, N = args.num_steps, args.num_envs
+    rollout = T * N
+    last_step = -(-args.total_timesteps // rollout) * rollout  # whole rollouts: the last one may pass the total
+
     # the IL data: the offline set; with DAgger, every rollout's states are added, labelled by the demonstrator
     if args.il != "none":
-        capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
+        capacity = len(demo_s) + (last_step if args.il == "dagger" else 0)
         il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
         il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
         n_il = len(demo_s)
     if args.il == "dagger":
         oracle = demonstrators.make_demonstrator(args.env)  # DAgger's labels: its noise-free actions (`clean`)
 
-    T, N = args.num_steps, args.num_envs
-    rollout = T * N
     obs_buf = torch.zeros((T, N, obs_dim), device=device)
     act_buf = torch.zeros((T, N, act_dim), device=device)
     logp_buf = torch.zeros((T, N), device=device)
@@ -765,7 +767,7 @@ if __name__ == "__main__":
     logger.learning_started(global_step)
     stop = StopSignal()
     try:  # the training loop: Algorithm 1
-        for _ in range(global_step // rollout, args.total_timesteps // rollout):  # rollouts
+        for _ in range(global_step // rollout, last_step // rollout):  # rollouts
             logger.progress(global_step)
             # the on-policy stabilisers: the policy's learning rate and the entropy coefficient fall with lambda
             scale = 1.0
@@ -886,7 +888,7 @@ if __name__ == "__main__":
                     success, ret = evaluate(policy, args.env, args.eval_episodes, args.seed + 10_000, device)
                 logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})
 
-            if stop.checkpoint_due(global_step, rollout, args.checkpoint_every, args.total_timesteps):  # between rollouts
+            if stop.checkpoint_due(global_step, rollout, args.checkpoint_every, last_step):  # between rollouts
                 write_checkpoint(
                     logger.dir,
                     {

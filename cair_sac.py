@@ -179,8 +179,9 @@ def check_args(args):
         (0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
         (0 < args.gamma <= 1 and 0 < args.tau <= 1, "--gamma and --tau must be in (0, 1]"),
         (
-            min(args.batch_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads) >= 1,
-            "--batch-size, --lambda-interval, --lambda-iters, --demo-episodes and --threads must be >= 1",
+            min(args.batch_size, args.buffer_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads)
+            >= 1,
+            "--batch-size, --buffer-size, --lambda-interval, --lambda-iters, --demo-episodes and --threads must be >= 1",
         ),
         (
             min(args.learning_rate, args.lambda_lr) > 0 and min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0,

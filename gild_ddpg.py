@@ -158,7 +158,17 @@ def dense_id(env_id):
 def check_env_id(env_id):
     if env_id.endswith("-sparse") and env_id[: -len("-sparse")] in SPARSE_THRESHOLDS:
         return
-    if env_id in gym.registry:
+    if env_id in gym.registry:  # any other task: the networks need Box actions and flat Box observations
+        try:
+            env = gym.make(env_id)
+        except Exception as e:
+            raise SystemExit(f"--env {env_id}: gymnasium cannot make it ({type(e).__name__}: {str(e)[:200]})") from None
+        action_space, observation_space = env.action_space, env.observation_space
+        env.close()
+        if not (isinstance(action_space, gym.spaces.Box) and isinstance(observation_space, gym.spaces.Box)):
+            raise SystemExit(f"--env {env_id}: continuous (Box) actions and observations only, not {action_space}")
+        if len(observation_space.shape) != 1:
+            raise SystemExit(f"--env {env_id}: flat observations only, not of shape {observation_space.shape}")
         return
     known = [f"{k}-sparse" for k in SPARSE_THRESHOLDS] + ["Point2D"] + [f"{k}-v5" for k in SPARSE_THRESHOLDS]
     raise SystemExit(f"unknown --env {env_id!r}; known tasks: {', '.join(known)} (or any gymnasium id)")
@@ -179,7 +189,8 @@ def check_args(args):
         (0 < args.tau <= 1, "--tau must be in (0, 1]"),
         (0 <= args.gild_warm_start <= 1, "--gild-warm-start must be in [0, 1]"),
         ((args.gild_warm_start_updates or 0) >= 0, "--gild-warm-start-updates must be >= 0"),
-        (args.batch_size >= 1, "--batch-size must be >= 1"),
+        (min(args.batch_size, args.buffer_size) >= 1, "--batch-size and --buffer-size must be >= 1"),
+        (args.gild_weight_decay >= 0, "--gild-weight-decay must be >= 0"),
         (min(args.policy_lr, args.q_lr, args.gild_lr) > 0, "learning rates must be > 0"),
         (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
         (min(args.eval_freq, args.eval_episodes) >= 1, "--eval-freq and --eval-episodes must be >= 1"),
@@ -704,7 +715,6 @@ if __name__ == "__main__":
 
     env = make_env(args.env)
     env.action_space.seed(args.seed)
-    assert isinstance(env.action_space, gym.spaces.Box), "only continuous action spaces are supported"
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
     low, high = env.action_space.low, env.action_space.high
     min_action, max_action = (torch.tensor(x, dtype=torch.float32, device=device) for x in (low, high))
@@ -720,7 +730,7 @@ if __name__ == "__main__":
     gild_optimizer = torch.optim.Adam(gild.parameters(), lr=args.gild_lr, weight_decay=args.gild_weight_decay)
     rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
 
-    if args.mode != "rl":
+    if args.mode != "rl" and checkpoint is None:  # a resumed run takes its demonstrations from the checkpoint
         demo_states, demo_actions = load_demonstrations(args, obs_dim, act_dim, device)
 
     def w_rl(q):  # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code

@@ -30,6 +30,10 @@ def assert_clear_error(proc, message):
         *[(s, ["--gamma", "1.5"], "--gamma must be in (0, 1]") for s in GILD],
         *[(s, ["--gild-warm-start", "2"], "--gild-warm-start must be in [0, 1]") for s in GILD],
         *[(s, ["--env", "Swimmer-v5", "--mode", "gild"], "--demo-path") for s in GILD],
+        *[(s, ["--buffer-size", "0"], "--buffer-size must be >= 1") for s in GILD],
+        *[(s, ["--buffer-size", "0"], "--buffer-size, --lambda-interval, --lambda-iters, --demo-episodes") for s in CAIR[:2]],
+        *[(s, ["--gild-weight-decay", "-1e-4"], "--gild-weight-decay must be >= 0") for s in GILD],
+        *[(s, ["--env", "CartPole-v1"], "continuous (Box) actions and observations only") for s in GILD],
     ],
 )
 def test_bad_arguments(run_script, script, args, message):

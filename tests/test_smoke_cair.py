@@ -135,6 +135,13 @@ def test_ppo_dagger_aggregates_the_demonstrators_labels_of_every_rollout_state(r
     np.testing.assert_allclose(labels[n_demo:], oracle.clean(states[n_demo:]), atol=1e-6)
 
 
+def test_ppo_rounds_the_total_up_to_whole_rollouts_and_evaluates_at_the_end(run_script):
+    # 200 steps are 1.6 rollouts of 128: like Stable-Baselines3's learn, the run does 2, and evaluates at the end
+    proc = run_script(PPO, *TINY_PPO, "--env", "Push", "--il", "none", "--total-timesteps", "200", "--eval-freq", "200")
+    assert "8 policy updates" in proc.stdout
+    assert [row["global_step"] for row in eval_rows(proc)] == ["256"]
+
+
 @pytest.mark.parametrize(
     "flags, expected",
     [
