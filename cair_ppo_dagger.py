@@ -125,7 +125,8 @@ class Args:
     vf_coef: float = 0.5
     """value loss coefficient: the value function minimises vf_coef times the MSE (Stable-Baselines3's)"""
     max_grad_norm: float = 0.5
-    """the maximum norm of the whole gradient"""
+    """the maximum norm of the policy's and the value's gradients together (SB3's clip; with --normalize-grads the
+    large early value gradient therefore also shrinks the policy's unit-norm step)"""
     hidden: int = 512
     """width of the two tanh hidden layers of the policy and value networks"""
 
