@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The GILD study (issue: what the paper's setting does, and what it takes for a learned IL loss to help), resumable
 # in pieces like benchmarks/cair_push_study.sh.
-# Usage: bash benchmarks/gild_study.sh [point2d|hopper|paths|point2d-others|hopper-others] [seeds...]
+# Usage: bash benchmarks/gild_study.sh [point2d|hopper|hopper-decay|paths|point2d-others|hopper-others] [seeds...]
 #   point2d  gild_td3.py on Point2D: rl, il, gild at weight decay 1e-4 (the paper's), 1e-5, 1e-6 and 0, and the
 #            authors' warm start (GILD for the first 1e4 updates); seeds 1-5, $POINT2D_STEPS steps (default 15000:
 #            on a pilot seed, 0, rl and il reach the goal by 4k-6k), learning from step 1000 (episodes last at most 100 steps).
 #   hopper   gild_td3.py on Hopper-sparse: rl, il, gild (paper), gild at $DECAY (the best decay on Point2D; default 0)
 #            and the authors' warm start; seeds 1-3, $HOPPER_STEPS steps (default 200000).
+#   hopper-decay  whether GILD stays alive on Hopper-sparse at smaller decays (1e-6, 1e-7, 0): seed 0 (a pilot
+#            seed, not one of the study's), 30k steps (20k of learning); read the gild/* diagnostics, not the returns.
 #   paths    Figure 4 (left): rl, il, gild and gild at $DECAY on Point2D, seed 1, policy snapshots at 2k, 5k, 10k steps
 #            and $POINT2D_STEPS.
 #   point2d-others  gild_sac.py and gild_ddpg.py on Point2D, seed 1 (the issue's "one seed each"): rl, il, gild and
@@ -33,6 +35,10 @@ case $part in
     sweep --scripts gild_td3.py --out sweeps/gild_hopper --envs Hopper-sparse --seeds ${*:-1 2 3} \
       --modes "--mode rl" "--mode il" "--mode gild" "--mode gild --gild-weight-decay ${DECAY:-0}" \
       "--mode gild --gild-warm-start-updates 10000" --extra "$hopper_extra" ;;
+  hopper-decay)
+    sweep --scripts gild_td3.py --out sweeps/gild_hopper_decay --envs Hopper-sparse --seeds ${*:-0} \
+      --modes "--mode gild --gild-weight-decay 1e-6" "--mode gild --gild-weight-decay 1e-7" "--mode gild --gild-weight-decay 0" \
+      --extra "--total-timesteps 30000 --checkpoint-every 10000 --progress-interval 120" ;;
   hopper-others)
     sweep --scripts gild_sac.py gild_ddpg.py --out sweeps/gild_hopper_others --envs Hopper-sparse --seeds ${*:-1} \
       --modes "--mode il" "--mode gild --gild-weight-decay ${DECAY:-0}" --extra "$hopper_extra" ;;
@@ -41,5 +47,5 @@ case $part in
       --modes "--mode rl" "--mode il" "--mode gild" "--mode gild --gild-weight-decay ${DECAY:-0}" --seed "${1:-1}" \
       --extra "--learning-starts 1000"
     $py -m benchmarks.point2d_paths plot sweeps/gild_point2d_paths --out docs/figures/gild_point2d_paths.png ;;
-  *) echo "usage: bash benchmarks/gild_study.sh [point2d|hopper|paths|point2d-others|hopper-others] [seeds...]" >&2; exit 2 ;;
+  *) echo "usage: bash benchmarks/gild_study.sh [point2d|hopper|hopper-decay|paths|point2d-others|hopper-others] [seeds...]" >&2; exit 2 ;;
 esac
