@@ -37,7 +37,8 @@ case $part in
       "--mode gild --gild-warm-start-updates 10000" --extra "$hopper_extra" ;;
   hopper-decay)
     sweep --scripts gild_td3.py --out sweeps/gild_hopper_decay --envs Hopper-sparse --seeds ${*:-0} \
-      --modes "--mode gild --gild-weight-decay 1e-6" "--mode gild --gild-weight-decay 1e-7" "--mode gild --gild-weight-decay 0" \
+      --modes "--mode gild --gild-weight-decay 1e-6" "--mode gild --gild-weight-decay 1e-7" \
+      "--mode gild --gild-weight-decay 0" \
       --extra "--total-timesteps 30000 --checkpoint-every 10000 --progress-interval 120" ;;
   hopper-others)
     sweep --scripts gild_sac.py gild_ddpg.py --out sweeps/gild_hopper_others --envs Hopper-sparse --seeds ${*:-1} \
