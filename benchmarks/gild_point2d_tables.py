@@ -1,10 +1,12 @@
 """The two tables of the Point2D weight-decay study (docs/report.md) from its sweep folder.
 
     python -m benchmarks.gild_point2d_tables results/gild_point2d_15k
+    python -m benchmarks.gild_point2d_tables results/gild_hopper_decay --env Hopper-sparse --windows 11000-11000 ...
 
 Returns: per mode, each seed's return at the last evaluation, and the shares of the evaluations from
 --from-step on that reach the goal (return >= 80) and that take the straight 7-step path (>= 93.8).
 Diagnostics: per GILD mode and window, the median over seeds of each run's median of the gild/* tags.
+With --env other than Point2D, the diagnostics only (the returns' thresholds are Point2D's).
 """
 
 import argparse
@@ -23,8 +25,8 @@ TAGS = [
 ]
 
 
-def mode_folders(study):
-    return sorted(p for p in pathlib.Path(study).glob("*/Point2D/*") if p.is_dir())
+def mode_folders(study, env="Point2D"):
+    return sorted(p for p in pathlib.Path(study).glob(f"*/{env}/*") if p.is_dir())
 
 
 def returns_table(study, from_step):
@@ -42,12 +44,12 @@ def returns_table(study, from_step):
         print(f"| {mode.name} | {len(finals)} | {per_seed} | {np.mean(goal):.2f} | {np.mean(optimum):.2f} |")
 
 
-def diagnostics_table(study, windows):
+def diagnostics_table(study, windows, env="Point2D"):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     print("| mode | window | " + " | ".join(TAGS) + " |")
     print("|---|---|" + "---|" * len(TAGS))
-    for mode in mode_folders(study):
+    for mode in mode_folders(study, env):
         runs = []
         for seed in sorted(mode.glob("seed*")):
             values = {}
@@ -75,12 +77,14 @@ def main(argv=None):
     p.add_argument("study", help="the sweep folder (benchmarks/gild_study.sh point2d) or results/gild_point2d_15k")
     p.add_argument("--from-step", type=int, default=5000, help="the shares count evaluations from this step on")
     p.add_argument("--windows", nargs="+", default=["2000-3000", "10000-15000"], help="LO-HI step windows")
+    p.add_argument("--env", default="Point2D", help="the task's folder; not Point2D: the diagnostics table only")
     args = p.parse_args(argv)
-    if not mode_folders(args.study):
-        p.error(f"no <script>/Point2D/<mode> folders under {args.study}")
-    returns_table(args.study, args.from_step)
-    print()
-    diagnostics_table(args.study, [tuple(int(x) for x in w.split("-")) for w in args.windows])
+    if not mode_folders(args.study, args.env):
+        p.error(f"no <script>/{args.env}/<mode> folders under {args.study}")
+    if args.env == "Point2D":
+        returns_table(args.study, args.from_step)
+        print()
+    diagnostics_table(args.study, [tuple(int(x) for x in w.split("-")) for w in args.windows], args.env)
 
 
 if __name__ == "__main__":

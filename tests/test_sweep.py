@@ -138,3 +138,15 @@ def test_gild_point2d_tables_reproduce_the_reports_numbers(capsys, tmp_path):
     assert "| mode-gild | 10k-15k | 0 | 6.1e-15 | 3.4 | 2.7 | 0.1 | 0.69 |" in out
     with pytest.raises(SystemExit):
         gild_point2d_tables.main([str(tmp_path)])
+
+
+def test_gild_point2d_tables_gives_the_diagnostics_of_another_task(capsys):
+    """--env Hopper-sparse: the diagnostics table alone, from the committed decay pilot (docs/report.md's numbers)."""
+    from benchmarks import gild_point2d_tables
+
+    study = str(ROOT / "results" / "gild_hopper_decay")
+    gild_point2d_tables.main([study, "--env", "Hopper-sparse", "--windows", "29000-29000"])
+    out = capsys.readouterr().out
+    assert "| mode-gild-gild-weight-decay-0 | 29k-29k | 0.077 | 0.0014 | 0.0079 | 0.6 | 0.93 | 0.46 |" in out
+    assert "| mode-gild-gild-weight-decay-1e-6 | 29k-29k | 0 | 0 | 0.023 | 3.7 | 0.0027 | 0.69 |" in out
+    assert "at the goal" not in out  # the returns table's thresholds are Point2D's
