@@ -29,6 +29,12 @@ def mode_folders(study, env="Point2D"):
     return sorted(p for p in pathlib.Path(study).glob(f"*/{env}/*") if p.is_dir())
 
 
+def label(mode):
+    """The mode's folder name, after its script's where the study has more than one script."""
+    scripts = {p.parent.parent for p in mode_folders(mode.parent.parent.parent, mode.parent.name)}
+    return f"{mode.parent.parent.name} {mode.name}" if len(scripts) > 1 else mode.name
+
+
 def returns_table(study, from_step):
     print("| mode | seeds | return at the end, per seed | at the goal | at the optimum |")
     print("|---|---|---|---|---|")
@@ -41,7 +47,7 @@ def returns_table(study, from_step):
             goal.append((late >= GOAL).mean())
             optimum.append((late >= OPTIMUM).mean())
         per_seed = " / ".join(f"{x:.1f}" for x in finals)
-        print(f"| {mode.name} | {len(finals)} | {per_seed} | {np.mean(goal):.2f} | {np.mean(optimum):.2f} |")
+        print(f"| {label(mode)} | {len(finals)} | {per_seed} | {np.mean(goal):.2f} | {np.mean(optimum):.2f} |")
 
 
 def diagnostics_table(study, windows, env="Point2D"):
@@ -63,7 +69,7 @@ def diagnostics_table(study, windows, env="Point2D"):
             continue  # rl and il log no gild/* tags
         for lo, hi in windows:
             cells = [window_median(runs, tag, lo, hi) for tag in TAGS]
-            print(f"| {mode.name} | {lo // 1000}k-{hi // 1000}k | " + " | ".join(cells) + " |")
+            print(f"| {label(mode)} | {lo // 1000}k-{hi // 1000}k | " + " | ".join(cells) + " |")
 
 
 def window_median(runs, tag, lo, hi):

@@ -150,3 +150,16 @@ def test_gild_point2d_tables_gives_the_diagnostics_of_another_task(capsys):
     assert "| mode-gild-gild-weight-decay-0 | 29k-29k | 0.077 | 0.0014 | 0.0079 | 0.6 | 0.93 | 0.46 |" in out
     assert "| mode-gild-gild-weight-decay-1e-6 | 29k-29k | 0 | 0 | 0.023 | 3.7 | 0.0027 | 0.69 |" in out
     assert "at the goal" not in out  # the returns table's thresholds are Point2D's
+
+
+def test_gild_point2d_tables_names_the_script_where_a_study_has_several(capsys, tmp_path):
+    from benchmarks import gild_point2d_tables
+
+    for script in ("gild_sac", "gild_ddpg"):
+        run = tmp_path / script / "Point2D" / "mode-rl" / "seed1" / "runs" / "r"
+        run.mkdir(parents=True)
+        (run / "eval.csv").write_text("global_step,eval_return_mean\n5000,93.9\n15000,93.9\n")
+    gild_point2d_tables.main([str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "| gild_ddpg mode-rl | 1 | 93.9 | 1.00 | 1.00 |" in out
+    assert "| gild_sac mode-rl | 1 | 93.9 | 1.00 | 1.00 |" in out
