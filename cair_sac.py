@@ -353,6 +353,23 @@ def combine_gradients(g_rl, g_il, lam, c, normalize=True):
     return d, w, g_rl, g_il
 
 
+def effective_lambda(d, g_rl, g_il, lam):
+    """The IL weight of the direction applied: writing d = a g_RL + b g_IL (CAGrad's d lies in their span), lambda_eff
+    = b / (a + b), by the 2x2 normal equations. It is lam when d = g_lam (c = 0), and lam for parallel gradients."""
+    rr, ri, ii, rd, id_ = torch.stack([g_rl @ g_rl, g_rl @ g_il, g_il @ g_il, g_rl @ d, g_il @ d]).double()
+    det = rr * ii - ri * ri
+    if det <= 1e-9 * rr * ii:
+        return torch.tensor(float(lam), dtype=torch.float64)
+    a, b = (ii * rd - ri * id_) / det, (rr * id_ - ri * rd) / det
+    return b / (a + b)
+
+
+def rl_share(g_rl, g_il, lam):
+    """The RL term's share of Eq. (1)'s mix: (1 - lam)|g_RL| / ((1 - lam)|g_RL| + lam |g_IL|); 1 - lam on unit gradients."""
+    rl, il = (1 - lam) * g_rl.norm(), lam * g_il.norm()
+    return rl / (rl + il).clamp(min=1e-30)
+
+
 def next_lambda(lam, mu, g_il, g_rl, args):
     """Alg. 1, l. 16-17: lambda's next value by Algorithm 2 (`cair`), by a fixed step, or unchanged; and mu."""
     if args.lambda_schedule == "cair":
@@ -842,6 +859,8 @@ if __name__ == "__main__":
                     window["cair/cos_d_rl"].append(cos(d, g_rl))
                     window["cair/cos_glambda_il"].append(cos(g_lam, g_il))
                     window["cair/cagrad_weight"].append(w.float())
+                    window["cair/lambda_eff"].append(effective_lambda(d, g_rl, g_il, lam))
+                    window["cair/rl_share"].append(rl_share(g_rl, g_il, lam))
                     window["losses/rl_loss"].append(loss_rl.detach())
                     window["losses/il_loss"].append(loss_il.detach())
                 actor_optimizer.step()

@@ -224,3 +224,27 @@ def test_ppo_combines_unit_gradients_when_asked():
     assert torch.allclose(d, expected) and float(w) == pytest.approx(float(expected_w))
     d, *_ = cair_ppo_dagger.combine_gradients(g_rl, g_il, 0.3, 0.0, normalize=False)  # --no-normalize-grads
     assert torch.equal(d, 0.7 * g_rl + 0.3 * g_il)
+
+
+# ------------------------------------------------------------------------------ the mix that is applied (logging)
+@pytest.mark.parametrize("module", MODULES)
+def test_effective_lambda_and_rl_share_on_a_hand_case(module):
+    g_rl, g_il = torch.tensor([3.0, 0.0, 0.0]), torch.tensor([0.0, 1.0, 0.0])
+    d = 0.2 * g_rl + 0.6 * g_il  # a = 0.2, b = 0.6: lambda_eff = 0.6 / 0.8
+    assert float(module.effective_lambda(d, g_rl, g_il, 0.9)) == pytest.approx(0.75, rel=1e-6)
+    assert float(module.rl_share(g_rl, g_il, 0.5)) == pytest.approx(0.75, rel=1e-6)  # 0.5 * 3 / (0.5 * 3 + 0.5 * 1)
+    assert float(module.rl_share(g_rl / 3, g_il, 0.8)) == pytest.approx(0.2, rel=1e-6)  # unit gradients: 1 - lambda
+    assert float(module.effective_lambda(g_rl, g_rl, 2 * g_rl, 0.3)) == pytest.approx(0.3)  # parallel: lambda itself
+
+
+@pytest.mark.parametrize("module", MODULES)
+@pytest.mark.parametrize("kind", ["random", "aligned", "conflicting"])
+def test_effective_lambda_of_cagrad(module, kind):
+    g_rl, g_il = pair(kind, 50, 5)
+    g_rl, g_il = 6.0 * g_rl.float(), g_il.float()  # float32 and unequal sizes, as in a run
+    d, *_ = module.combine_gradients(g_rl, g_il, 0.7, 0.0, normalize=False)  # c = 0: d = g_lam, lambda_eff = lambda
+    assert float(module.effective_lambda(d, g_rl, g_il, 0.7)) == pytest.approx(0.7, abs=1e-5)
+    d, w = module.cagrad(g_rl, g_il, 0.7, 0.5)  # d = g_lam + s g_w, s = c |g_lam| / |g_w|, g_w = (1 - w) g_RL + w g_IL
+    g_lam, g_w = 0.3 * g_rl + 0.7 * g_il, (1 - w) * g_rl + w * g_il
+    s = 0.5 * g_lam.norm() / g_w.norm()
+    assert float(module.effective_lambda(d, g_rl, g_il, 0.7)) == pytest.approx(float((0.7 + s * w) / (1 + s)), abs=1e-5)

@@ -21,7 +21,7 @@ SHARED = [  # (top-level name, the scripts that must hold the same copy of it)
     ("ReplayBuffer", OFF_POLICY),
     ("soft_update", OFF_POLICY),
     *[(name, CAIR) for name in ["EVAL_COLUMNS", "evaluate", "make_env", "load_offline_set", "Normalize", "cagrad", "cos"]],
-    *[(name, CAIR) for name in ["imitation_loss", "combine_gradients"]],
+    *[(name, CAIR) for name in ["imitation_loss", "combine_gradients", "effective_lambda", "rl_share"]],
     *[
         (name, GILD)
         for name in [
