@@ -31,11 +31,8 @@ Choices where the paper is silent (CAIR's code is not public):
   * c = 0.5 (the paper: c in [0.45, 0.95] behaves alike).
 """
 
-import contextlib
-import json
 import os
 import random
-import signal
 import sys
 import time
 from collections import defaultdict
@@ -51,6 +48,7 @@ import tyro
 from torch.nn.utils import parameters_to_vector
 
 import demonstrators
+import run_utils
 
 
 @dataclass
@@ -414,52 +412,6 @@ def evaluate(actor, env_id, n_episodes, seed, device):
     return float(np.mean(successes)), float(np.mean(returns))
 
 
-# ------------------------------------------------- replay buffer (identical in the five off-policy scripts)
-class ReplayBuffer:
-    """Uniform replay. Stores `terminated` only: a time-limit truncation still bootstraps."""
-
-    def __init__(self, size, obs_dim, act_dim, device):
-        self.size, self.ptr, self.full = size, 0, False
-        self.obs = torch.empty((size, obs_dim), device=device)
-        self.next_obs = torch.empty((size, obs_dim), device=device)
-        self.actions = torch.empty((size, act_dim), device=device)
-        self.rewards = torch.empty((size, 1), device=device)
-        self.dones = torch.empty((size, 1), device=device)
-
-    def add(self, obs, next_obs, action, reward, terminated):
-        i = self.ptr
-        self.obs[i] = torch.as_tensor(obs)
-        self.next_obs[i] = torch.as_tensor(next_obs)
-        self.actions[i] = torch.as_tensor(action)
-        self.rewards[i] = float(reward)
-        self.dones[i] = float(terminated)
-        self.ptr = (i + 1) % self.size
-        self.full = self.full or self.ptr == 0
-
-    def sample_idx(self, n):
-        return torch.randint(0, self.size if self.full else self.ptr, (n,), device=self.obs.device)
-
-    def sample(self, n):
-        """A uniform batch (s, a, r, s', terminated)."""
-        idx = self.sample_idx(n)
-        return self.obs[idx], self.actions[idx], self.rewards[idx], self.next_obs[idx], self.dones[idx]
-
-    def state_dict(self):
-        """The filled rows (copies, so a checkpoint does not hold the empty rest) and the write position."""
-        n = self.size if self.full else self.ptr
-        rows = {k: getattr(self, k)[:n].clone() for k in ("obs", "next_obs", "actions", "rewards", "dones")}
-        return {"ptr": self.ptr, "full": self.full, **rows}
-
-    def load_state_dict(self, state):
-        n = len(state["obs"])
-        for k in ("obs", "next_obs", "actions", "rewards", "dones"):
-            getattr(self, k)[:n] = state[k]
-        if state["full"] and n == self.size:
-            self.ptr, self.full = state["ptr"], True
-        else:  # not full yet, or a buffer made larger by a larger --total-timesteps: the rows are its first n
-            self.ptr, self.full = n % self.size, n == self.size
-
-
 def soft_update(target, net, tau):
     """Polyak averaging of the target network: target <- (1 - tau) target + tau net."""
     with torch.no_grad():
@@ -468,66 +420,9 @@ def soft_update(target, net, tau):
 
 
 # ------------------------------------------------------------------------- logging (identical in all six scripts)
-class Logger:
-    """What a run writes into `runs/{run_name}/`: TensorBoard events (mirrored to Weights & Biases with `--track`)
-    and eval.csv; on stdout, one line at the start, a progress line every `--progress-interval` seconds, and a
-    line per evaluation."""
-
-    def __init__(self, args, run_name, mode, device, eval_columns, resume=None):
-        """`resume`: the logger's part of the checkpoint of the run in `args.resume` that this process continues."""
-        from torch.utils.tensorboard import SummaryWriter
-
-        self.dir, self.track, self.columns = args.resume or f"runs/{run_name}", args.track, eval_columns
-        if args.track:  # Weights & Biases, only when asked for; it mirrors the TensorBoard events
-            try:
-                import wandb
-            except ImportError:
-                raise SystemExit("--track logs to Weights & Biases, which is not installed: pip install wandb") from None
-            wandb.init(
-                project=args.wandb_project_name,
-                entity=args.wandb_entity,
-                name=os.path.basename(self.dir),
-                id=os.path.basename(self.dir),  # a resumed run continues its W&B run
-                resume="allow",
-                config=vars(args),
-                sync_tensorboard=True,
-                save_code=True,
-            )
-        os.makedirs(self.dir, exist_ok=True)
-        with open(f"{self.dir}/args.json.tmp", "w") as f:  # what --resume continues with
-            json.dump({"script": os.path.basename(__file__), **vars(args)}, f, indent=1)
-        os.replace(f"{self.dir}/args.json.tmp", f"{self.dir}/args.json")
-        self.total_steps, self.interval = args.total_timesteps, args.progress_interval
-        self.eval_time, self.learning_since = 0.0, None  # for the learning speed, evaluation left out
-        self.last_step, self.latest_eval = 0, "none yet"
-        self.start_time = self.last_time = time.time()
-        if resume is None:
-            self.writer = SummaryWriter(self.dir)
-            self.writer.add_text(
-                "hyperparameters", "|param|value|\n|-|-|\n" + "\n".join(f"|{k}|{v}|" for k, v in vars(args).items())
-            )
-            self.csv = open(f"{self.dir}/eval.csv", "w", buffering=1)
-            self.csv.write(",".join(["global_step", *eval_columns, "wall_time"]) + "\n")
-        else:  # what was logged after the checkpoint is dropped: this process repeats those steps
-            self.writer = SummaryWriter(self.dir, purge_step=resume["step"] + 1)
-            with open(f"{self.dir}/eval.csv") as f:
-                header, *rows = f.read().splitlines()
-            with open(f"{self.dir}/eval.csv.tmp", "w") as f:
-                f.writelines(
-                    f"{row}\n" for row in [header, *rows] if row is header or int(row.split(",")[0]) <= resume["step"]
-                )
-            os.replace(f"{self.dir}/eval.csv.tmp", f"{self.dir}/eval.csv")
-            self.csv = open(f"{self.dir}/eval.csv", "a", buffering=1)
-            self.start_time -= resume["wall_time"]  # eval.csv's wall_time goes on from where it stopped
-            self.last_step, self.latest_eval = resume["step"], resume["latest_eval"]
-            if resume["learning"]:
-                self.learning_started(resume["step"])
-            print(f"resuming {self.dir}/ from its checkpoint at step {resume['step']}")
-        print(
-            f"{args.exp_name}: {args.env}, mode {mode}, seed {args.seed}; {device}, {args.threads} torch thread(s); "
-            f"{args.total_timesteps} steps; logging to {self.dir}/",
-            flush=True,
-        )
+class Logger(run_utils.RunLogs):
+    """What the run logs: scalars and per-update window means to TensorBoard, each evaluation as a row of eval.csv,
+    in TensorBoard and on stdout. Opening, resuming, Weights & Biases and the progress line: `run_utils.RunLogs`."""
 
     def scalar(self, tag, value, step):
         self.writer.add_scalar(tag, value, step)
@@ -539,40 +434,6 @@ class Logger:
                 self.writer.add_scalar(tag, torch.stack(values).mean().item(), step)
                 values.clear()
 
-    def progress(self, step):
-        """A progress line, when `--progress-interval` seconds have passed since the last one."""
-        now = time.time()
-        if self.interval <= 0 or now - self.last_time < self.interval:
-            return
-        sps = (step - self.last_step) / (now - self.last_time)
-        left = (self.total_steps - step) / max(sps, 1e-9)
-        print(
-            f"{step}/{self.total_steps} steps ({100 * step / self.total_steps:.1f}%), {sps:.1f} steps/s, "
-            f"{int(left // 3600)}h{int(left % 3600 // 60):02d}m left; last evaluation: {self.latest_eval}",
-            flush=True,
-        )
-        self.last_time, self.last_step = now, step
-
-    def learning_started(self, step):
-        self.learning_since = (time.time(), step, self.eval_time)
-
-    def state(self, step):
-        """The logger's part of a checkpoint at `step`."""
-        self.writer.flush()
-        return {
-            "step": step,
-            "wall_time": time.time() - self.start_time,
-            "latest_eval": self.latest_eval,
-            "learning": self.learning_since is not None,
-        }
-
-    @contextlib.contextmanager
-    def evaluating(self):
-        """Time spent inside is left out of the learning speed."""
-        t0 = time.time()
-        yield
-        self.eval_time += time.time() - t0
-
     def evaluation(self, step, values):
         """A row of eval.csv (`values` in `eval_columns`' order, formatted as it says, then the wall time),
         the same values in TensorBoard under the tags it names, and a line on stdout."""
@@ -583,151 +444,13 @@ class Logger:
         self.latest_eval = f"step {step}: " + ", ".join(f"{name} {f}" for name, f in zip(self.columns, fields))
         print(f"evaluation at {self.latest_eval}", flush=True)
 
-    def learning_speed(self, step):
-        """Environment steps per second since learning started, evaluation left out (None before it started)."""
-        if self.learning_since is None:
-            return None
-        t, step0, eval0 = self.learning_since
-        return (step - step0) / max(time.time() - t - (self.eval_time - eval0), 1e-9)
-
-    def done(self, step, summary):
-        """The closing line of a finished run."""
-        sps = self.learning_speed(step)
-        speed = "" if sps is None else f"; {sps:.1f} steps/s while learning (evaluation excluded)"
-        print(f"done: {step} steps in {time.time() - self.start_time:.0f}s{speed}; {summary}")
-
-    def close(self):
-        self.writer.close()
-        self.csv.close()
-        if self.track:
-            import wandb
-
-            wandb.finish()
-
-
-def save_model(path, **modules):
-    """Every module's state_dict in one .npz, keys `{module}/{parameter}` (numpy, no pickle)."""
-    arrays = {f"{m}/{k}": v.detach().cpu().numpy() for m, mod in modules.items() for k, v in mod.state_dict().items()}
-    np.savez(path, **arrays)
-
-
-# ---------------------------------------------------------------- checkpoints (identical in all six scripts)
-CHECKPOINTED = 3  # the exit status of a run stopped by SIGTERM or SIGINT after writing its checkpoint: resumable
-SAFE_TO_CHANGE = (  # the arguments a resumed run may be given anew; the others decide what the run computes
-    *("resume", "total_timesteps", "checkpoint_every", "progress_interval", "threads"),
-    *("track", "wandb_project_name", "wandb_entity", "save_model"),
-)
-
-
-def resumed_args(args):
-    """`--resume RUN`: the arguments RUN was started with, and those given again that are safe to change."""
-    folder = args.resume.rstrip("/")
-    if not (os.path.isfile(f"{folder}/checkpoint.pt") and os.path.isfile(f"{folder}/args.json")):
-        raise SystemExit(f"--resume {folder}: no checkpoint.pt and args.json there (is it a run's folder, runs/RUN?)")
-    try:
-        with open(f"{folder}/args.json") as f:
-            stored = json.load(f)
-        script = stored.pop("script")
-        if script != os.path.basename(__file__):
-            raise SystemExit(f"--resume {folder}: a run of {script}; run `python {script} --resume {folder}`")
-        started = Args(**{**stored, "resume": folder})
-    except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise SystemExit(f"--resume {folder}: args.json is not this script's ({type(e).__name__}: {e})") from None
-    args = tyro.cli(Args, default=started)
-    args.resume = folder  # without a trailing slash: the folder's name is the run's name
-    changed = [k for k in vars(args) if getattr(args, k) != getattr(started, k)]
-    refused = [f"--{k.replace('_', '-')}" for k in changed if k not in SAFE_TO_CHANGE]
-    if args.total_timesteps < started.total_timesteps:
-        refused.append("--total-timesteps (only upward)")
-    if refused:
-        safe = ", ".join(f"--{k.replace('_', '-')}" for k in SAFE_TO_CHANGE[1:])
-        raise SystemExit(f"--resume continues a run as it was started: {', '.join(refused)} cannot change (these can: {safe})")
-    return args
-
-
-def read_checkpoint(args):
-    """The checkpoint of the run to resume, read with torch's weights-only loader (it runs no code from the file)."""
-    try:
-        checkpoint = torch.load(f"{args.resume}/checkpoint.pt", map_location="cpu", weights_only=True)
-        step = checkpoint["logger"]["step"]
-    except Exception as e:  # a truncated or foreign file: say so in one line, touch nothing
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SystemExit(f"--resume {args.resume}: checkpoint.pt cannot be read ({reason[:200]})") from None
-    if step >= args.total_timesteps:
-        raise SystemExit(f"--resume {args.resume}: the run finished at step {step}; give a larger --total-timesteps")
-    return checkpoint
-
-
-def as_tensors(x):
-    """numpy arrays as tensors and numpy scalars as Python numbers, in nested dicts, lists and tuples."""
-    if isinstance(x, dict):
-        return {k: as_tensors(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return type(x)(as_tensors(v) for v in x)
-    if isinstance(x, np.ndarray):
-        return torch.from_numpy(x.copy())
-    return x.item() if isinstance(x, np.generic) else x
-
-
-def write_checkpoint(folder, state):
-    """`state` into `folder/checkpoint.pt`, atomically: a crash while writing leaves the previous checkpoint whole."""
-    with open(f"{folder}/checkpoint.pt.tmp", "wb") as f:
-        torch.save(as_tensors(state), f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(f"{folder}/checkpoint.pt.tmp", f"{folder}/checkpoint.pt")
-
-
-def rng_states():
-    """Every random generator the run draws from (the environments' are in their own state)."""
-    return {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(legacy=False),
-        "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-    }
-
-
-def set_rng_states(states):
-    random.setstate(states["python"])
-    key = np.asarray(states["numpy"]["state"]["key"], dtype=np.uint32)
-    np.random.set_state({**states["numpy"], "state": {**states["numpy"]["state"], "key": key}})
-    torch.set_rng_state(states["torch"])
-    if states["cuda"]:
-        torch.cuda.set_rng_state_all(states["cuda"])
-
-
-class StopSignal:
-    """SIGTERM, and SIGINT (Ctrl-C) unless it is ignored, ask the run to stop at the end of the current step, after
-    writing its checkpoint; a second Ctrl-C stops it at once, without one."""
-
-    def __init__(self):
-        self.name = None
-        signal.signal(signal.SIGTERM, self.handle)
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # a background job's SIGINT stays ignored
-            signal.signal(signal.SIGINT, self.handle)
-
-    def handle(self, signum, frame):
-        if self.name is not None and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        self.name = signal.Signals(signum).name
-
-    def checkpoint_due(self, step, stride, every, last_step):
-        """Whether to write a checkpoint at `step`, reached `stride` steps after the last check: when stopped, at each
-        multiple of `every` (0: never), and at the end, so that a larger --total-timesteps can continue the run."""
-        periodic = every > 0 and (step // every > (step - stride) // every or step + stride > last_step)
-        return self.name is not None or periodic
-
-    def stopped(self, folder, script, step):
-        print(f"{self.name}: stopped at step {step}; checkpoint written; continue with: python {script} --resume {folder}")
-
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
     checkpoint = None
     if args.resume:
-        args = resumed_args(args)
-        checkpoint = read_checkpoint(args)
+        args = run_utils.resumed_args(args, Args, __file__)
+        checkpoint = run_utils.read_checkpoint(args)
     resolve_task(args)
     check_args(args)
     random.seed(args.seed)
@@ -737,7 +460,7 @@ if __name__ == "__main__":
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
     run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
-    logger = Logger(args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
+    logger = Logger(__file__, args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
 
     env = make_env(args.env)
     env.action_space.seed(args.seed)
@@ -755,7 +478,7 @@ if __name__ == "__main__":
     log_alpha = torch.zeros(1, requires_grad=True, device=device)
     alpha_optimizer = torch.optim.Adam([log_alpha], lr=args.learning_rate)
     alpha = log_alpha.exp().item()
-    rb = ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
+    rb = run_utils.ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
     params = list(actor.parameters())
     rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
 
@@ -787,7 +510,7 @@ if __name__ == "__main__":
         if args.il != "none":  # the offline set, and DAgger's labelled states
             n_il = len(checkpoint["il_data"][0])
             il_s[:n_il], il_a[:n_il] = checkpoint["il_data"]
-        demonstrators.set_env_state(env, checkpoint["env"])
+        run_utils.set_env_state(env, checkpoint["env"])
         obs = checkpoint["obs"].numpy()
         start_step, (n_actor_updates, n_lambda_updates, since_lambda), (lam, mu) = (
             checkpoint["global_step"],
@@ -796,8 +519,8 @@ if __name__ == "__main__":
         )
         ep_return, ep_len = checkpoint["episode"]
         window.update(checkpoint["window"])
-        set_rng_states(checkpoint["rng"])
-    stop = StopSignal()
+        run_utils.set_rng_states(checkpoint["rng"])
+    stop = run_utils.StopSignal()
     try:  # the training loop: Algorithm 1
         for global_step in range(start_step + 1, args.total_timesteps + 1):
             logger.progress(global_step)
@@ -892,7 +615,7 @@ if __name__ == "__main__":
                 logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})
 
             if stop.checkpoint_due(global_step, 1, args.checkpoint_every, args.total_timesteps):
-                write_checkpoint(
+                run_utils.write_checkpoint(
                     logger.dir,
                     {
                         "modules": {name: module.state_dict() for name, module in modules.items()},
@@ -900,14 +623,14 @@ if __name__ == "__main__":
                         "alpha": alpha,
                         "replay_buffer": rb.state_dict(),
                         "il_data": (il_s[:n_il].clone(), il_a[:n_il].clone()) if args.il != "none" else None,
-                        "env": demonstrators.env_state(env),
+                        "env": run_utils.env_state(env),
                         "obs": obs,
                         "global_step": global_step,
                         "counters": (n_actor_updates, n_lambda_updates, since_lambda),
                         "lambda_mu": (lam, mu),
                         "episode": (ep_return, ep_len),
                         "window": dict(window),
-                        "rng": rng_states(),
+                        "rng": run_utils.rng_states(),
                         "logger": logger.state(global_step),
                     },
                 )
@@ -919,9 +642,9 @@ if __name__ == "__main__":
             logger.done(global_step, f"{n_actor_updates} actor updates, {n_lambda_updates} lambda updates; lambda {lam:.4f}")
     finally:  # an interrupted run keeps what it logged, and its model
         if args.save_model:
-            save_model(f"{logger.dir}/model.npz", actor=actor, qf1=qf1, qf2=qf2)
+            run_utils.save_model(f"{logger.dir}/model.npz", actor=actor, qf1=qf1, qf2=qf2)
             print(f"model saved to {logger.dir}/model.npz")
         env.close()
         logger.close()
     if stop.name:
-        sys.exit(CHECKPOINTED)
+        sys.exit(run_utils.CHECKPOINTED)

@@ -1,5 +1,5 @@
 """What a checkpoint costs at the papers' scale: the size, write and read time of a checkpoint holding a full
-1M-row replay buffer (the largest part of any checkpoint), through the scripts' own `write_checkpoint`.
+1M-row replay buffer (the largest part of any checkpoint), through `run_utils.write_checkpoint`, which every script uses.
 
     python -m benchmarks.checkpoint_cost
 """
@@ -10,20 +10,19 @@ import time
 
 import torch
 
-import cair_sac
-import gild_td3
+import run_utils
 
 
 def main():
     torch.set_num_threads(1)
-    for name, script, obs_dim, act_dim in (("Hopper, GILD", gild_td3, 11, 3), ("FetchPush, CAIR", cair_sac, 28, 4)):
-        rb = script.ReplayBuffer(1_000_000, obs_dim, act_dim, "cpu")
+    for name, obs_dim, act_dim in (("Hopper, GILD", 11, 3), ("FetchPush, CAIR", 28, 4)):
+        rb = run_utils.ReplayBuffer(1_000_000, obs_dim, act_dim, "cpu")
         for k in ("obs", "next_obs", "actions", "rewards", "dones"):
             getattr(rb, k).normal_()
         rb.full = True
         with tempfile.TemporaryDirectory() as folder:
             t = time.time()
-            script.write_checkpoint(folder, {"replay_buffer": rb.state_dict()})
+            run_utils.write_checkpoint(folder, {"replay_buffer": rb.state_dict()})
             write = time.time() - t
             t = time.time()
             torch.load(f"{folder}/checkpoint.pt", weights_only=True)

@@ -9,7 +9,6 @@ Shipped: the locomotion behaviour policies (`locomotion.py`, weights/<task>.npz)
 (`point2d.py`), which `rollout` plays (the GILD scripts' demonstrations; `rollout_tasks()`), and
 the rule-based Fetch and Adroit Hammer demonstrators (`robotics.py`; `ROBOTICS_TASKS`) with their
 experts and offline sets (the CAIR scripts'). `python -m demonstrators --help` measures and exports them.
-`env_state` / `set_env_state` (`envstate.py`) hold a task's complete state, for the scripts' checkpoints.
 
 Bring your own demonstrations: an .npz file with two float arrays,
     states   (N, obs_dim)   the observations, as the environment returns them
@@ -21,7 +20,6 @@ last step, episode_starts (N,) True at its first; `save_transitions` / `load_tra
 """
 
 from demonstrators import locomotion, point2d, robotics
-from demonstrators.envstate import env_state, set_env_state
 from demonstrators.files import load_demonstrations, load_transitions, save_demonstrations, save_transitions
 from demonstrators.locomotion import BehaviourPolicy, has_behaviour_policy, load_behaviour_policy
 from demonstrators.point2d import Point2DDemonstrator  # importing point2d registers `Point2D`
@@ -47,7 +45,6 @@ __all__ = [
     "ROBOTICS_TASKS",
     "BehaviourPolicy",
     "Point2DDemonstrator",
-    "env_state",
     "episode_success",
     "flatten_obs",
     "has_behaviour_policy",
@@ -65,7 +62,6 @@ __all__ = [
     "rollout_tasks",
     "save_demonstrations",
     "save_transitions",
-    "set_env_state",
     "shipped_tasks",
 ]
 

@@ -12,13 +12,6 @@ CAIR = ["cair_sac.py", "cair_ddpg.py", "cair_ppo_dagger.py"]
 OFF_POLICY = GILD + CAIR[:2]
 SHARED = [  # (top-level name, the scripts that must hold the same copy of it)
     ("Logger", GILD + CAIR),
-    ("save_model", GILD + CAIR),
-    *[
-        (name, GILD + CAIR)
-        for name in ["CHECKPOINTED", "SAFE_TO_CHANGE", "resumed_args", "read_checkpoint", "as_tensors", "write_checkpoint"]
-    ],
-    *[(name, GILD + CAIR) for name in ["rng_states", "set_rng_states", "StopSignal"]],
-    ("ReplayBuffer", OFF_POLICY),
     ("soft_update", OFF_POLICY),
     *[(name, CAIR) for name in ["EVAL_COLUMNS", "evaluate", "make_env", "load_offline_set", "Normalize", "cagrad", "cos"]],
     *[(name, CAIR) for name in ["imitation_loss", "combine_gradients", "effective_lambda", "rl_share"]],
