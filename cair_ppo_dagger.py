@@ -54,7 +54,7 @@ import run_utils
 
 
 @dataclass
-class Args:
+class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_utils/args.py
     exp_name: str = os.path.basename(__file__)[: -len(".py")]
     """the name of this experiment"""
     seed: int = 1
@@ -65,21 +65,8 @@ class Args:
     """if toggled, cuda will be used when available"""
     threads: int = 1
     """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
-    track: bool = False
-    """if toggled, the run is also logged to Weights & Biases (`pip install wandb`)"""
-    wandb_project_name: str = "il-rl-reference"
-    """the Weights & Biases project"""
-    wandb_entity: str | None = None
-    """the Weights & Biases entity (team); default: your own"""
-    progress_interval: float = 10.0
-    """seconds between progress lines on stdout (0: none)"""
     save_model: bool = False
     """save policy and value networks to `runs/{run_name}/model.npz`, and the DAgger aggregate to `dagger.npz`"""
-    checkpoint_every: int = 25_000
-    """write `checkpoint.pt` into the run's folder every this many steps and at the end (0: only on SIGTERM/SIGINT);
-    PPO writes it at the end of the rollout that reaches the step"""
-    resume: str | None = None
-    """continue the run in this folder (`runs/{run_name}`) from its checkpoint, with the arguments it was started with"""
 
     # Task and imitation
     env: str = "FetchPush-v4"

@@ -1,5 +1,6 @@
 """What a run needs that is not the method: the scripts import it, as CleanRL's import `cleanrl_utils`.
 
+    args.py        the flags about running a script (W&B, progress line, checkpoints, --resume)
     checkpoint.py  args.json and `--resume`'s argument merge, checkpoint.pt written atomically and read with the
                    weights-only loader, the random generators' states, SIGTERM/SIGINT, model.npz
     logs.py        the run's folder: W&B set-up, TensorBoard and eval.csv opened anew or cut back to the
@@ -11,6 +12,7 @@ Each script still says *what* its checkpoint holds (its networks, optimisers, co
 network); this package does *how*. Copy it beside a script you take into another project (with `demonstrators/`).
 """
 
+from run_utils.args import RunArgs
 from run_utils.buffers import ReplayBuffer
 from run_utils.checkpoint import (
     CHECKPOINTED,
@@ -30,6 +32,7 @@ __all__ = [
     "CHECKPOINTED",
     "SAFE_TO_CHANGE",
     "ReplayBuffer",
+    "RunArgs",
     "RunLogs",
     "StopSignal",
     "env_state",
