@@ -12,7 +12,7 @@ What decides a shipped task's future, given the actions, and is therefore held:
   * model.body_pos, which Adroit Hammer randomises at reset (the nail board's height).
   * Python attributes a task keeps: Fetch's `goal`, Point2D's position and clock.
   * the time limit's step count and the random generators of the env and its spaces.
-tests/test_demonstrators.py checks, on every shipped task, that a restored copy repeats the original's
+tests/test_run_utils.py checks, on every shipped task, that a restored copy repeats the original's
 observations, rewards and resets bit for bit, mid-episode and across episode ends.
 """
 

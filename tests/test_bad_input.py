@@ -5,6 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
+
 GILD = ["gild_td3.py", "gild_sac.py", "gild_ddpg.py"]
 CAIR = ["cair_sac.py", "cair_ddpg.py", "cair_ppo_dagger.py"]
 # the flags that make each script read a demonstrations file (Hopper-sparse: 11-d states, 3-d actions; Push: 28 and 4)
@@ -62,8 +64,15 @@ def write_bad_file(tmp_path, kind):
     raise ValueError(kind)
 
 
-@pytest.mark.parametrize("script", GILD + CAIR)
-@pytest.mark.parametrize("kind", ["missing", "not-npz", "missing-array", "nan", "wrong-dimensions"])
+KINDS = ["missing", "not-npz", "missing-array", "nan", "wrong-dimensions"]
+
+
+# every kind of bad file through one script of each family (the reader is demonstrators/files.py, tested on its own in
+# test_demonstrators.py), and the check of the dimensions, which each script makes, through every script
+@pytest.mark.parametrize(
+    "script, kind",
+    [(s, k) for s in ("gild_td3.py", "cair_ddpg.py") for k in KINDS] + [(s, KINDS[-1]) for s in GILD[1:] + CAIR[::2]],
+)
 def test_bad_demonstrations_file(run_script, tmp_path, script, kind):
     path, message = write_bad_file(tmp_path, kind)
     proc = run_script(script, *DEMO_FLAGS[script], "--demo-path", str(path), check=False)
@@ -72,6 +81,6 @@ def test_bad_demonstrations_file(run_script, tmp_path, script, kind):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("wandb") is not None, reason="wandb is installed")
-@pytest.mark.parametrize("script", GILD + CAIR)
+@pytest.mark.parametrize("script", ["gild_sac.py", "cair_ppo_dagger.py"])  # run_utils.RunLogs, in test_run_utils.py too
 def test_track_without_wandb(run_script, script):
     assert_clear_error(run_script(script, "--track", check=False), "pip install wandb")

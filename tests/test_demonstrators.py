@@ -1,11 +1,10 @@
 """The locomotion behaviour policies, the package's entry points (make_demonstrator, the command
-line), the demonstration file format with its errors, and the environments' saved state."""
+line), and the demonstration file format with its errors."""
 
 import io
 import os
 import pickle
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -194,34 +193,3 @@ def test_the_command_line_help_lists_each_subcommand_with_an_example():
     for command in ("measure", "measure-robotics", "export"):
         assert f"python -m demonstrators {command} " in proc.stdout
         assert any(line.strip().startswith(command) for line in proc.stdout.splitlines())  # listed with its summary
-
-
-# ------------------------------------------------------------------------------------ environment state
-def trace(env, actions):
-    """Observations, rewards and episode ends of `actions` played in `env`, resetting at each end."""
-    out = []
-    for a in actions:
-        obs, r, term, trunc, _ = env.step(a)
-        out.append(np.concatenate([robotics.flatten_obs(obs).astype(np.float64).ravel(), [r, term, trunc]]))
-        if term or trunc:
-            out.append(robotics.flatten_obs(env.reset()[0]).astype(np.float64).ravel())
-    return np.concatenate(out)
-
-
-@pytest.mark.parametrize(
-    "env_id, steps",
-    [("Hopper-v5", 37), ("Ant-v5", 37), ("Point2D", 37), ("FetchPickAndPlace-v4", 23), ("FetchPush-v4", 50)]
-    + [(demonstrators.HAMMER, 77), (demonstrators.HAMMER, 200)],
-)
-def test_a_restored_environment_repeats_the_original_bit_for_bit(env_id, steps):
-    """Mid-episode and across episode ends (Hammer's 200 is one), on a fresh env reset with another seed."""
-    make = robotics.make_env if env_id in robotics.ROBOTICS_TASKS else gym.make
-    env, copy = make(env_id), make(env_id)
-    actions = np.random.default_rng(0).uniform(-1, 1, (steps + 260, env.action_space.shape[0])).astype(np.float32)
-    env.reset(seed=3)
-    trace(env, actions[:steps])
-    state = demonstrators.env_state(env)
-    copy.reset(seed=99)
-    trace(copy, actions[:5])
-    demonstrators.set_env_state(copy, state)
-    assert np.array_equal(trace(env, actions[steps:]), trace(copy, actions[steps:]))

@@ -6,6 +6,8 @@ import pytest
 import demonstrators
 from demonstrators import hammer, robotics
 
+pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
+
 FETCH = ("FetchPickAndPlace-v4", "FetchPush-v4", "FetchSlide-v4")
 TASKS = robotics.ROBOTICS_TASKS
 

@@ -1,9 +1,12 @@
 """benchmarks/point2d_paths.py: Point2D runs trained in resumed pieces, a policy snapshot after each, and the paths."""
 
 import numpy as np
+import pytest
 
 from benchmarks import point2d_paths
 from conftest import run_python
+
+pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
 
 TINY = "--learning-starts 100 --batch-size 16 --eval-freq 300 --eval-episodes 1"
 

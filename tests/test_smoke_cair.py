@@ -10,6 +10,8 @@ import cair_sac
 from conftest import eval_rows, tb_scalars
 from demonstrators import robotics
 
+pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
+
 SCRIPTS = ["cair_sac.py", "cair_ddpg.py"]
 TINY = (
     "--total-timesteps 300 --learning-starts 100 --batch-size 32 --hidden 64 --eval-freq 300 "

@@ -8,6 +8,8 @@ import pytest
 import demonstrators
 from conftest import ROOT, eval_rows, start_python
 
+pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
+
 TINY = (
     "--env Hopper-sparse --total-timesteps 400 --learning-starts 100 --batch-size 32 --eval-freq 200 "
     "--eval-episodes 1 --save-model --progress-interval 1e-9"

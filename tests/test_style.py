@@ -48,3 +48,11 @@ def test_the_algorithm_is_marked_where_it_starts_and_ends(script):
     start, end = f"# {method}: the algorithm starts here", f"# {method}: the algorithm's functions end here"
     assert text.count(start) == 1 and text.count(end) == 1 and text.index(start) < text.index(end)
     assert "# the training loop: Algorithm 1" in text
+
+
+@pytest.mark.parametrize("script", GILD + CAIR)
+def test_no_run_mechanics_in_a_script(script):
+    """Checkpoint mechanics live in run_utils: a script says what its checkpoint holds, not how it is written."""
+    text = (ROOT / script).read_text()
+    for mechanics in ("os.replace(", "os.fsync(", "signal.signal(", "get_rng_state", "random.getstate", "SummaryWriter("):
+        assert mechanics not in text, f"{script} does {mechanics}: that belongs in run_utils"

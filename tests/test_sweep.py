@@ -11,6 +11,8 @@ import pytest
 from benchmarks.plot import read_runs
 from conftest import ROOT, run_python
 
+pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
+
 TINY = "--total-timesteps 200 --learning-starts 100 --batch-size 16 --eval-freq 100 --eval-episodes 1"
 
 
