@@ -73,7 +73,15 @@ def _check(env_id):
 
 
 def make_env(env_id, **kwargs):
-    """gym.make after registering gymnasium-robotics."""
+    """gym.make after registering gymnasium-robotics. Its import prints a notice that the *dense* Adroit v1 rewards
+    changed in its 1.2.1; the sparse Hammer task used here returns 10 on success and -0.1 otherwise in every version,
+    so the notice is dropped rather than shown on every run."""
+    try:
+        from farama_notifications import notifications
+
+        notifications.pop("gymnasium_robotics", None)
+    except ImportError:
+        pass
     import gymnasium_robotics
 
     gym.register_envs(gymnasium_robotics)
@@ -203,6 +211,7 @@ def offline_dataset(env_id, n_episodes, seed=0, log=print):
     _check(env_id)
     key = dict(env_id=env_id, n_episodes=int(n_episodes), seed=int(seed), version=demonstrator_version())
     path = cache_dir() / f"{env_id}__{n_episodes}ep__seed{seed}__{key['version']}.npz"
+    why = None
     if path.exists():
         try:
             with np.load(path, allow_pickle=False) as f:
@@ -211,9 +220,12 @@ def offline_dataset(env_id, n_episodes, seed=0, log=print):
             rows = n_episodes * EPISODE_STEPS[env_id]
             if meta != key or len(data["states"]) != rows or len(data["labels"]) != rows or len(data["success"]) != n_episodes:
                 raise ValueError(f"made for {meta}")
+            log(f"offline set read from the cache {path}")
             return data
         except Exception as e:  # unreadable, truncated or for another key: rebuild
-            log(f"rebuilding the cached offline set {path} ({type(e).__name__}: {e})")
+            why = f"rebuilding the cached offline set {path} ({type(e).__name__}: {e})"
+    building = f"building the offline set: {n_episodes} demonstrator episodes (1,000 take about a minute)"
+    log(why or f"{building}, to be cached in {path.parent}")
     data = rollout_dataset(env_id, n_episodes, seed)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import demonstrators
+from conftest import run_python
 from demonstrators import hammer, robotics
 
 pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
@@ -171,11 +172,16 @@ def cache(tmp_path, monkeypatch):
 
 def test_offline_set_is_cached_and_read_back(cache):
     folder, calls = cache
-    first = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=pytest.fail)
+    said = []
+    first = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=said.append)
     (path,) = folder.glob("*.npz")
     assert path.name == f"FetchPush-v4__2ep__seed5__{robotics.demonstrator_version()}.npz"
-    again = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=pytest.fail)
+    again = robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=said.append)
     assert len(calls) == 1  # the second call read the file
+    assert said == [  # a first run says why it waits, and where the set goes; a later one that it was read back
+        f"building the offline set: 2 demonstrator episodes (1,000 take about a minute), to be cached in {folder}",
+        f"offline set read from the cache {path}",
+    ]
     assert (
         set(again)
         == set(first)
@@ -205,7 +211,9 @@ def test_a_stale_or_unreadable_cache_is_rebuilt(cache, damage):
     assert len(messages) == 1 and "rebuilding" in messages[0]
     for k in good:
         assert np.array_equal(back[k], good[k]), k
-    robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=pytest.fail)  # and the rebuilt file is good
+    said = []
+    robotics.offline_dataset("FetchPush-v4", 2, seed=5, log=said.append)  # and the rebuilt file is good
+    assert said == [f"offline set read from the cache {path}"]
     assert not list(folder.glob("*.tmp*"))
 
 
@@ -224,4 +232,11 @@ def test_an_unwritable_cache_folder_is_said_in_one_line_and_the_set_still_return
     messages = []
     data = robotics.offline_dataset("FetchPush-v4", 1, seed=0, log=messages.append)
     assert len(data["states"]) == 50
-    assert len(messages) == 1 and "cannot cache the offline set" in messages[0] and robotics.CACHE_ENV in messages[0]
+    assert messages[0].startswith("building the offline set") and len(messages) == 2
+    assert "cannot cache the offline set" in messages[1] and robotics.CACHE_ENV in messages[1]
+
+
+def test_no_notice_about_the_dense_adroit_rewards():
+    """gymnasium-robotics prints on import that its dense Adroit v1 rewards changed; the tasks here are not affected."""
+    proc = run_python("-c", "import demonstrators; demonstrators.make_env('FetchPush-v4')")
+    assert proc.returncode == 0 and "reward functions were updated" not in proc.stderr, proc.stderr
