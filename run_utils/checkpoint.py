@@ -20,7 +20,9 @@ A script's loop, in outline (the script lists what its checkpoint holds):
 import json
 import os
 import random
+import shlex
 import signal
+import sys
 
 import numpy as np
 import torch
@@ -52,7 +54,8 @@ def resumed_args(args, Args, script):
             stored = json.load(f)
         stored_script = stored.pop("script")
         if stored_script != os.path.basename(script):
-            raise SystemExit(f"--resume {folder}: a run of {stored_script}; run `python {stored_script} --resume {folder}`")
+            sibling = os.path.join(os.path.dirname(sys.argv[0]), stored_script)  # beside the script the user ran
+            raise SystemExit(f"--resume {folder}: a run of {stored_script}; run `{python()} {sibling} --resume {folder}`")
         started = Args(**{**stored, "resume": folder})
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise SystemExit(f"--resume {folder}: args.json is not this script's ({type(e).__name__}: {e})") from None
@@ -142,4 +145,11 @@ class StopSignal:
         return self.name is not None or periodic
 
     def stopped(self, folder, script, step):
-        print(f"{self.name}: stopped at step {step}; checkpoint written; continue with: python {script} --resume {folder}")
+        """The closing line of a stopped run, with the command that continues it, as the user ran it."""
+        command = shlex.join([python(), sys.argv[0] or script, "--resume", folder])
+        print(f"{self.name}: stopped at step {step}; checkpoint written; continue with: {command}")
+
+
+def python():
+    """The interpreter as the user typed it (`.venv/bin/python`, `python3`...), for the commands we suggest."""
+    return getattr(sys, "orig_argv", [None])[0] or "python"

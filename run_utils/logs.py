@@ -40,7 +40,7 @@ class RunLogs:
         self.total_steps, self.interval = args.total_timesteps, args.progress_interval
         self.eval_time, self.learning_since = 0.0, None  # for the learning speed, evaluation left out
         self.last_step, self.latest_eval = 0, "none yet"
-        self.start_time = self.last_time = time.time()
+        self.start_time, self.last_time = time.time(), None  # last_time: of the last progress line
         if resume is None:
             self.writer = SummaryWriter(self.dir)
             self.writer.add_text(
@@ -70,15 +70,25 @@ class RunLogs:
         )
 
     def progress(self, step):
-        """A progress line, when `--progress-interval` seconds have passed since the last one."""
+        """A progress line every `--progress-interval` seconds, the first one that long after the loop's first step
+        (the set-up is not counted). It gives the last interval's speed, and the time left at the average speed since
+        learning started, evaluations included: the random warm-up's speed and one interval's say little about it."""
         now = time.time()
-        if self.interval <= 0 or now - self.last_time < self.interval:
+        if self.interval <= 0:
+            return
+        if self.last_time is None:  # the loop's first step
+            self.last_time, self.last_step = now, step - 1
+        if now - self.last_time < self.interval:
             return
         sps = (step - self.last_step) / (now - self.last_time)
-        left = (self.total_steps - step) / max(sps, 1e-9)
+        left = "time left: once learning has run a while"
+        if self.learning_since is not None and step > self.learning_since[1]:
+            t0, step0, _ = self.learning_since
+            seconds = (self.total_steps - step) * (now - t0) / (step - step0)
+            left = f"{int(seconds // 3600)}h{int(seconds % 3600 // 60):02d}m left"
         print(
-            f"{step}/{self.total_steps} steps ({100 * step / self.total_steps:.1f}%), {sps:.1f} steps/s, "
-            f"{int(left // 3600)}h{int(left % 3600 // 60):02d}m left; last evaluation: {self.latest_eval}",
+            f"{step}/{self.total_steps} steps ({100 * step / self.total_steps:.1f}%), {sps:.1f} steps/s, {left}; "
+            f"last evaluation: {self.latest_eval}",
             flush=True,
         )
         self.last_time, self.last_step = now, step

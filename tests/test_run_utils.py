@@ -70,8 +70,9 @@ def test_resume_refuses_what_would_change_the_run(tmp_path, monkeypatch, flags, 
 def test_resume_names_what_is_wrong_with_the_folder(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="no checkpoint.pt and args.json there"):
         resume(monkeypatch, tmp_path)
-    with pytest.raises(SystemExit, match=r"a run of other.py; run `python other.py --resume"):
-        resume(monkeypatch, make_run(tmp_path / "other", script="other.py"))
+    monkeypatch.setattr("sys.orig_argv", [".venv/bin/python", "scripts/toy.py"])
+    with pytest.raises(SystemExit, match=r"a run of other.py; run `.venv/bin/python other.py --resume"):
+        resume(monkeypatch, make_run(tmp_path / "other", script="other.py"))  # beside sys.argv[0], toy.py
     folder = make_run(tmp_path / "broken", step=100)
     (folder / "checkpoint.pt").write_bytes((folder / "checkpoint.pt").read_bytes()[:100])
     with pytest.raises(SystemExit, match="checkpoint.pt cannot be read"):
@@ -106,6 +107,18 @@ def test_sigterm_asks_for_a_checkpoint_and_a_stop():
     finally:
         signal.signal(signal.SIGTERM, old[0])
         signal.signal(signal.SIGINT, old[1])
+
+
+def test_the_stop_line_says_how_to_continue_as_the_user_ran_it(monkeypatch, capsys):
+    monkeypatch.setattr("sys.orig_argv", [".venv/bin/python", "../gild_td3.py", "--env", "Point2D"])
+    monkeypatch.setattr("sys.argv", ["../gild_td3.py", "--env", "Point2D"])
+    stop = run_utils.StopSignal.__new__(run_utils.StopSignal)
+    stop.name = "SIGINT"
+    stop.stopped("runs/my run", "gild_td3.py", 1200)
+    out = capsys.readouterr().out
+    assert out == "SIGINT: stopped at step 1200; checkpoint written; continue with: " + (
+        ".venv/bin/python ../gild_td3.py --resume 'runs/my run'\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,6 +180,25 @@ def test_track_without_wandb_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="pip install wandb"):
         Logs(__file__, Args(track=True), "r", "mode", "cpu", {})
     assert not (tmp_path / "runs").exists()
+
+
+def test_progress_line_waits_for_the_loop_and_takes_the_time_left_from_the_learning_speed(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    now = [0.0]
+    monkeypatch.setattr("run_utils.logs.time.time", lambda: now[0])
+    logs = Logs(__file__, Args(progress_interval=10, total_timesteps=10_000), "r", "mode", "cpu", {})
+    capsys.readouterr()
+    lines = []
+    for now[0], step in [(70, 1), (75, 500), (80, 1001), (90, 1101), (130, 1111)]:  # 70 s of set-up, then the loop
+        if step == 1001:
+            logs.learning_started(step)  # after a fast random warm-up
+        logs.progress(step)
+        lines.append(capsys.readouterr().out.split("; last evaluation")[0])
+    logs.close()
+    assert lines[:2] == ["", ""]  # no line for the set-up, the first one 10 s into the loop
+    assert lines[2] == "1001/10000 steps (10.0%), 100.1 steps/s, time left: once learning has run a while"
+    assert lines[3] == "1101/10000 steps (11.0%), 10.0 steps/s, 0h14m left"  # at 10 steps/s, not the warm-up's 100
+    assert lines[4] == "1111/10000 steps (11.1%), 0.2 steps/s, 1h07m left"  # an evaluation: not one interval's 9.9 h
 
 
 # ------------------------------------------------------------------------------------------ environment state
