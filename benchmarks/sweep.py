@@ -100,8 +100,8 @@ def start(run, python):
             (folder / "runs").rename(folder / f"interrupted-{n}")
         cmd = [python, script, *run["cmd"][1:]]
     (folder / "FAILED").unlink(missing_ok=True)
-    with open(folder / "command.txt", "a") as f:
-        f.write(shlex.join(cmd) + "\n")
+    with open(folder / "command.txt", "a") as f:  # as a user types it in the run's folder: no machine paths
+        f.write(shlex.join(["python", run["cmd"][0], *cmd[2:]]) + "\n")
     env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(ROOT))
     return subprocess.Popen(cmd, cwd=folder, env=env, stdout=open(folder / "log.txt", "a"), stderr=subprocess.STDOUT)
 

@@ -31,6 +31,7 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     assert all(len(p.read_text().splitlines()) == 3 for p in csvs)  # header and two evaluations
     command = (out / "gild_td3/Point2D/mode-il/seed2/command.txt").read_text()
     assert "--seed 2 " in command and command.endswith("--mode il\n")  # the mode's flags last: they override --extra
+    assert command.startswith("python gild_td3.py --env Point2D ")  # as a user types it, with no machine paths
 
     (out / "gild_td3/Point2D/mode-rl/seed2/DONE").unlink()  # as if that run had been killed before its first checkpoint
     (checkpoint,) = out.glob("gild_td3/Point2D/mode-rl/seed2/runs/*/checkpoint.pt")
