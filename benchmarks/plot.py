@@ -1,10 +1,15 @@
-"""Learning curves from a sweep's eval.csv files: one panel per task, one line per script and mode,
-the mean over seeds with the min-max spread shaded, the demonstrator's level dashed. Writes a PNG.
+"""Learning curves from runs' eval.csv files, with a table of their last and mean values.
 
-    python benchmarks/plot.py sweeps/gild_hopper --metric eval_return_mean --level Hopper-sparse=1318.7 --out docs/gild.png
-    python benchmarks/plot.py sweeps/cair_push --metric success_rate --out docs/cair.png
+One panel per task, one line per script and mode, the mean over seeds with the min-max spread shaded, the
+demonstrator's level dashed. Writes a PNG.
 
-Runs are found as <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/ (benchmarks/sweep.py's layout).
+    python benchmarks/plot.py runs                      # every run a script wrote into runs/
+    python benchmarks/plot.py sweeps/gild_hopper --metric eval_return_mean --level Hopper-sparse=1318.7 --out gild.png
+    python benchmarks/plot.py sweeps/cair_push --metric success_rate --out cair.png
+
+A folder given is a run's own folder (runs/RUN, with its eval.csv), a folder of runs (runs/; a run's name,
+<env>__<exp>__<mode>__<seed>__<time>, gives its line), or a sweep (<sweep>/<script>/<env>/<mode>/seed<k>/runs/*/,
+benchmarks/sweep.py's layout).
 A metric is an eval.csv column, or, when it holds a "/", a TensorBoard tag of the same run (for
 instance cair/cos_d_il, the paper's Figure 3 quantity). CAIR's eval.csv carries the demonstrator's
 success rate; GILD's level is given with --level. `--panels script` draws one panel per script
@@ -25,7 +30,9 @@ import numpy as np
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("sweeps", nargs="+", help="sweep folders (benchmarks/sweep.py --out)")
+    p.add_argument(
+        "sweeps", nargs="+", help="run folders, folders of runs (runs/) or sweep folders (benchmarks/sweep.py --out)"
+    )
     p.add_argument(
         "--metric",
         default="success_rate",
@@ -64,29 +71,46 @@ def read_tensorboard(run, tag):
     return np.array([e.step for e in scalars]), np.array([e.value for e in scalars])
 
 
+def find_runs(folders):
+    """(eval.csv, (script, env, mode)) of every run in `folders`: runs' own folders, folders of runs, or sweeps."""
+    found = []
+    for folder in map(pathlib.Path, folders):
+        if (folder / "eval.csv").exists() or list(folder.glob("*/eval.csv")):  # a run, or a folder of runs
+            for path in [folder / "eval.csv"] if (folder / "eval.csv").exists() else sorted(folder.glob("*/eval.csv")):
+                parts = path.parent.name.split("__")  # <env>__<exp>__<mode>__<seed>__<time>, as the scripts name runs
+                named = len(parts) >= 5
+                found.append((path, (parts[1], parts[0], "__".join(parts[2:-2])) if named else ("", path.parent.name, "")))
+        else:
+            found += [(path, path.parts[-7:-4]) for path in sorted(folder.glob("*/*/*/seed*/runs/*/eval.csv"))]
+    return found
+
+
 def read_runs(sweeps, metric):
     """{env: {(script, mode): [(steps, values) per seed]}}, and from the files {env: the demonstrator's level} and
     {env: the expert's level} (CAIR's eval.csv has both; a success-rate plot draws them)."""
     curves, levels, experts = collections.defaultdict(lambda: collections.defaultdict(list)), {}, {}
-    for sweep in sweeps:
-        for path in sorted(pathlib.Path(sweep).glob("*/*/*/seed*/runs/*/eval.csv")):
-            script, env, mode = path.parts[-7:-4]
-            rows = list(csv.DictReader(path.open()))
-            if not rows:
-                continue
-            if "demonstrator_success_rate" in rows[0] and metric == "success_rate":
-                levels[env] = float(rows[0]["demonstrator_success_rate"])
-                if "expert_success_rate" in rows[0]:
-                    experts[env] = float(rows[0]["expert_success_rate"])
-            if "/" in metric:
-                curves[env][(script, mode)].append(read_tensorboard(path.parent, metric))
-                continue
-            if metric not in rows[0]:
-                raise SystemExit(f"{path} has no column {metric!r}; it has {', '.join(rows[0])}")
-            curves[env][(script, mode)].append(
-                (np.array([int(r["global_step"]) for r in rows]), np.array([float(r[metric]) for r in rows]))
-            )
+    for path, (script, env, mode) in find_runs(sweeps):
+        rows = list(csv.DictReader(path.open()))
+        if not rows:
+            continue
+        if "demonstrator_success_rate" in rows[0] and metric == "success_rate":
+            levels[env] = float(rows[0]["demonstrator_success_rate"])
+            if "expert_success_rate" in rows[0]:
+                experts[env] = float(rows[0]["expert_success_rate"])
+        if "/" in metric:
+            curves[env][(script, mode)].append(read_tensorboard(path.parent, metric))
+            continue
+        if metric not in rows[0]:
+            raise SystemExit(f"{path} has no column {metric!r}; it has {', '.join(rows[0])}")
+        curves[env][(script, mode)].append(
+            (np.array([int(r["global_step"]) for r in rows]), np.array([float(r[metric]) for r in rows]))
+        )
     return curves, levels, experts
+
+
+def spread(x):
+    """Values over seeds: the mean +- the sample std, or the one value of a single seed."""
+    return f"{x.mean():.4g} +- {x.std(ddof=1):.2g}" if len(x) > 1 else f"{x[0]:.4g}"
 
 
 def main(args):
@@ -107,7 +131,8 @@ def main(args):
         raise SystemExit(f"no runs of --scripts {args.scripts} on --envs {args.envs}; found {', '.join(found)}")
     if not curves:
         raise SystemExit(
-            f"no eval.csv under {', '.join(args.sweeps)} (expected <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv)"
+            f"no eval.csv under {', '.join(map(str, args.sweeps))} (a run's folder, a folder of runs such as runs/, "
+            "or a sweep's <sweep>/<script>/<env>/<mode>/seed<k>/runs/*/eval.csv)"
         )
     for item in args.level:
         env, _, value = item.partition("=")
@@ -119,7 +144,7 @@ def main(args):
                 panels[(env, script)][mode] = seeds
             else:
                 panels[(env, "")][f"{script} {mode}"] = seeds
-    fig, axes = plt.subplots(1, len(panels), figsize=(max(7, 5 * len(panels)), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(max(7, 5 * len(panels)), 5.2), squeeze=False)
     print(f"| panel | line | seeds | last step | {args.metric} at the last step | mean over the curve |")
     print("|---|---|---|---|---|---|")
     for ax, ((env, script), lines) in zip(axes[0], sorted(panels.items())):
@@ -128,24 +153,24 @@ def main(args):
             n = min(len(steps) for steps, _ in seeds)  # the seeds' common prefix
             steps, values = seeds[0][0][:n], np.stack([v[:n] for _, v in seeds])
             last, curve = values[:, -1], values.mean(1)  # per seed; printed as mean +- sample std over seeds
-            sd = (lambda x: x.std(ddof=1)) if len(seeds) > 1 else (lambda x: 0.0)
-            print(
-                f"| {title} | {label} | {len(seeds)} | {steps[-1]} | {last.mean():.4g} +- {sd(last):.2g} "
-                f"| {curve.mean():.4g} +- {sd(curve):.2g} |"
-            )
-            (line,) = ax.plot(steps, values.mean(0), label=f"{label} ({len(seeds)} seeds)")
+            print(f"| {title} | {label} | {len(seeds)} | {steps[-1]} | {spread(last)} | {spread(curve)} |")
+            seeds_label = f"{len(seeds)} seed{'s' if len(seeds) > 1 else ''}"
+            (line,) = ax.plot(steps, values.mean(0), label=f"{label} ({seeds_label})".strip())
             ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
         if env in levels:
             ax.axhline(levels[env], color="k", linestyle="--", label="demonstrator")
         if env in experts:
             ax.axhline(experts[env], color="k", linestyle=":", label="expert")
         ax.set(title=title, xlabel="environment steps", ylabel=args.metric, yscale="log" if args.log_y else "linear")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below the axes
     if args.title:
         fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
-    drawn = [f"{script} {env} ({len(lines)} lines)".strip() for (env, script), lines in sorted(panels.items())]
+    drawn = [
+        f"{script} {env} ({len(lines)} line{'s' * (len(lines) > 1)})".strip()
+        for (env, script), lines in sorted(panels.items())
+    ]
     print(f"wrote {args.out}: {', '.join(drawn)}")
     return 0
 

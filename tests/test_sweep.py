@@ -123,6 +123,21 @@ def test_plot_reads_the_demonstrators_and_the_experts_levels_from_cairs_eval_csv
     assert steps.tolist() == [10000, 20000] and values.tolist() == [0.3, 0.4]
 
 
+def test_plot_reads_a_scripts_runs_folder_and_a_single_run(tmp_path):
+    header = "global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n"
+    for name, rate in [("FetchPush-v4__cair_ddpg__bc__1__17", 0.3), ("FetchPush-v4__cair_ddpg__bc__2__18", 0.5)]:
+        (tmp_path / "runs" / name).mkdir(parents=True)
+        (tmp_path / "runs" / name / "eval.csv").write_text(header + f"10000,{rate},-40,0.395,0.825,1.0,100\n")
+    png = tmp_path / "p.png"
+    proc = run_python("benchmarks/plot.py", tmp_path / "runs", "--out", png)
+    assert proc.returncode == 0, proc.stderr
+    assert "| FetchPush-v4 | cair_ddpg bc | 2 | 10000 | 0.4 +- 0.14 | 0.4 +- 0.14 |" in proc.stdout
+    proc = run_python("benchmarks/plot.py", tmp_path / "runs" / "FetchPush-v4__cair_ddpg__bc__2__18", "--out", png)
+    assert proc.returncode == 0, proc.stderr
+    assert "| FetchPush-v4 | cair_ddpg bc | 1 | 10000 | 0.5 | 0.5 |" in proc.stdout  # one seed: no "+- 0"
+    assert "FetchPush-v4 (1 line)" in proc.stdout
+
+
 @pytest.mark.parametrize(
     "command", [["benchmarks/plot.py"], ["-m", "benchmarks.plot"], ["benchmarks/sweep.py"], ["-m", "benchmarks.sweep"]]
 )
