@@ -1,21 +1,19 @@
 """PPO + CAIR (Conflict-Averse IL-RL) with DAgger (or BC) as the imitation part, in one file.
 
-The policy minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 0.95
-(Table 3); L_RL is PPO's clipped surrogate with its entropy bonus. Per minibatch update (Alg. 1,
-l. 10-13): g_RL and g_IL are two gradients of the policy's parameters, scaled to unit norm, and the
-CAGrad direction d of Eq. (3) for them is written into .grad; the value function trains on its own
-loss, vf_coef times the MSE (Stable-Baselines3's). At the end of the rollout in which the
-`lambda_interval`-th real episode since its last run ended (l. 16-17; the paper: "every 10 task
-episodes"), Algorithm 2 sets lambda once, from the last minibatch's gradients (on Fetch, with 4 x 512
-steps per rollout, that is after every rollout). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2
-with a_i ~ pi_theta(.|s_i): summed over action dimensions, on a reparameterised sample of the Gaussian
-(before the clip to the action box), so that imitation also shrinks the policy's spread.
-  --il dagger   every rollout's states are labelled by the demonstrator and aggregated over the run
-                (starting from the offline set); L_IL is taken on them (`--il-action mean`,
-                `--il-reduction mean`: the MSE of the mean action; `--il-loss nll`: the Gaussian
-                negative log-likelihood of the labels).
-  --il bc       L_IL on the offline set only: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000
-                steps), labelled with its noise-free actions (`--demo-episodes`).
+The policy minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 0.95 (Table 3); L_RL is
+PPO's clipped surrogate with its entropy bonus. Per minibatch update (Alg. 1, l. 10-13; `update`) g_RL and g_IL are two
+gradients of the policy's parameters, scaled to unit norm, and the CAGrad direction d of Eq. (3) for them is written
+into .grad; the value function trains on its own loss, vf_coef times the MSE (Stable-Baselines3's). At the end of the
+rollout in which the `lambda_interval`-th real episode since its last run ended (l. 16-17; the paper: "every 10 task
+episodes"), Algorithm 2 sets lambda once, from the last minibatch's gradients (on Fetch, with 4 x 512 steps per
+rollout, that is after every rollout). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with
+a_i ~ pi_theta(.|s_i): summed over action dimensions, on a reparameterised sample of the Gaussian (before the clip to
+the action box), so that imitation also shrinks the policy's spread.
+  --il dagger   L_IL on every rollout's states, labelled by the demonstrator, aggregated over the run from the offline
+                set on (`--il-action mean`, `--il-reduction mean`: the MSE of the mean action; `--il-loss nll`: the
+                Gaussian negative log-likelihood of the labels).
+  --il bc       L_IL on the offline set only: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000 steps),
+                labelled with its noise-free actions (`--demo-episodes`).
   --il none     plain PPO (lambda = 0).
 The paper's on-policy stabilisers ("Note on On-Policy Stability"), on by default:
   --normalize-grads      g_IL and g_RL are scaled to unit norm before Eq. (1) and CAGrad combine them.
@@ -23,20 +21,17 @@ The paper's on-policy stabilisers ("Note on On-Policy Stability"), on by default
   --anneal-with-lambda   the policy's learning rate and the entropy coefficient are scaled by
                          floor + (1 - floor) lambda / lambda_init, so they fall as lambda -> 0.
 
-Vector environments use gymnasium 1.x's same-step autoreset: the observation returned with a
-`done` is already the next episode's first one, and the last one is in info["final_obs"]. Every
-stored state is therefore one the policy acted in (nothing to mask), and a time-limit truncation
-bootstraps with gamma V(final_obs) added to the reward (Fetch and Hammer only ever truncate).
+Vector environments autoreset in the same step (gymnasium 1.x; the last observation is in info["final_obs"]): every
+stored state is one the policy acted in (nothing to mask), and a time-limit truncation bootstraps with gamma V(final_obs)
+added to the reward (Fetch and Hammer only ever truncate).
 
-Choices where the paper is silent (as in cair_sac.py): K = 10, mu_0 = 2, eta_mu = 0.01; CAGrad's
-rescale d / (1 + c^2), c = 0.5; inputs normalised by the offline set's mean and std
-(`--normalize-obs`). Rollouts of 4 envs x 512 steps (Stable-Baselines3's 2048 per
-rollout), the stabilisers' 0.9 and 0.1.
+Choices where the paper is silent (as in cair_sac.py): K = 10, mu_0 = 2, eta_mu = 0.01; CAGrad's rescale d / (1 + c^2),
+c = 0.5; inputs normalised by the offline set's mean and std (`--normalize-obs`); rollouts of 4 envs x 512 steps
+(Stable-Baselines3's 2048 per rollout); the stabilisers' 0.9 and 0.1.
 """
 
 import os
 import random
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -47,7 +42,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 import tyro
-from torch.nn.utils import parameters_to_vector
 
 import demonstrators
 import run_utils
@@ -155,12 +149,7 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
 
 
 # -------------------------------------------------------------------------------------------------- task
-ALIASES = {
-    "PickAndPlace": "FetchPickAndPlace-v4",
-    "Push": "FetchPush-v4",
-    "Slide": "FetchSlide-v4",
-    "Hammer": demonstrators.HAMMER,
-}
+ALIASES = dict(PickAndPlace="FetchPickAndPlace-v4", Push="FetchPush-v4", Slide="FetchSlide-v4", Hammer=demonstrators.HAMMER)
 TABLE_3 = {  # (update epochs, entropy coefficient)
     "FetchPickAndPlace-v4": (30, 0.2),
     "FetchPush-v4": (20, 0.02),
@@ -169,40 +158,30 @@ TABLE_3 = {  # (update epochs, entropy coefficient)
 }
 
 
-def resolve_task(args):
-    """The task's full id, and Table 3's defaults for what the command line left unset."""
+def check_args(args):
+    """The task's full id and Table 3's defaults for flags left unset; then, at start-up, one line for any bad flag."""
     args.env = ALIASES.get(args.env, args.env)
     if args.env not in TABLE_3:
         raise SystemExit(f"unknown --env {args.env!r}; known tasks: {', '.join(TABLE_3)} (aliases: {', '.join(ALIASES)})")
     epochs, ent = TABLE_3[args.env]
     args.update_epochs = epochs if args.update_epochs is None else args.update_epochs
     args.ent_coef = ent if args.ent_coef is None else args.ent_coef
-
-
-def check_args(args):
-    """Fail at start-up with one line, not after an hour."""
     rollout = args.num_envs * args.num_steps
-    sizes = [args.num_envs, args.num_steps, args.minibatch_size, args.update_epochs, args.lambda_interval, args.lambda_iters]
+    sizes = [args.num_envs, args.num_steps, args.minibatch_size, args.update_epochs]
+    counts = [args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads, args.hidden]
     checks = [
         (0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
         (0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
         (0 <= args.cos_ema < 1 and 0 <= args.anneal_floor <= 1, "--cos-ema must be in [0, 1), --anneal-floor in [0, 1]"),
         (0 < args.gamma <= 1 and 0 <= args.gae_lambda <= 1, "--gamma must be in (0, 1], --gae-lambda in [0, 1]"),
-        (
-            min(*sizes, args.demo_episodes, args.threads, args.hidden) >= 1,
-            "--num-envs, --num-steps, --minibatch-size, --update-epochs, --lambda-interval, --lambda-iters, "
-            "--demo-episodes, --threads and --hidden must be >= 1",
-        ),
+        (min(sizes) >= 1, "--num-envs, --num-steps, --minibatch-size and --update-epochs must be >= 1"),
+        (min(counts) >= 1, "--lambda-interval, --lambda-iters, --demo-episodes, --threads and --hidden must be >= 1"),
         (rollout % args.minibatch_size == 0, f"--minibatch-size must divide num_envs x num_steps = {rollout}"),
         (args.total_timesteps >= rollout, f"--total-timesteps must be at least one rollout ({rollout})"),
-        (
-            min(args.learning_rate, args.lambda_lr, args.clip_coef, args.max_grad_norm) > 0,
-            "learning rates, --clip-coef and --max-grad-norm must be > 0",
-        ),
-        (
-            min(args.ent_coef, args.vf_coef, args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0,
-            "--ent-coef, --vf-coef, --lambda-mu0, --lambda-mu-lr and --lambda-delta must be >= 0",
-        ),
+        (min(args.learning_rate, args.lambda_lr) > 0, "learning rates must be > 0"),
+        (min(args.clip_coef, args.max_grad_norm) > 0, "--clip-coef and --max-grad-norm must be > 0"),
+        (min(args.ent_coef, args.vf_coef) >= 0, "--ent-coef and --vf-coef must be >= 0"),
+        (min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0, "--lambda-mu0, --lambda-mu-lr, --lambda-delta >= 0"),
         (min(args.eval_freq, args.eval_episodes) >= 1, "--eval-freq and --eval-episodes must be >= 1"),
         (args.il != "dagger" or not args.demo_path, "--il dagger queries the shipped demonstrator; --demo-path is for bc"),
     ]
@@ -233,10 +212,8 @@ def load_offline_set(args, obs_dim, act_dim):
         success = data["success"].mean()
         print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(states)} pairs, success {success:.2f}")
     if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
-        raise SystemExit(
-            f"demonstrations are {states.shape[1]}-d states and {actions.shape[1]}-d actions; "
-            f"{args.env} has {obs_dim} and {act_dim}"
-        )
+        shapes = f"{states.shape[1]}-d states and {actions.shape[1]}-d actions"
+        raise SystemExit(f"demonstrations are {shapes}; {args.env} has {obs_dim} and {act_dim}")
     return states, actions
 
 
@@ -313,8 +290,7 @@ def cagrad(g_rl, g_il, lam, c):
 
     Exact, by the 1-D dual: min over w in [0, 1] of F(w) = <g_w, g_lam> + k ||g_w||, g_w = (1-w) g_RL + w g_IL,
     k = c ||g_lam||. F is convex and F'(w) = 0 has a closed form; then d = g_lam + k g_w* / ||g_w*||.
-    Flat gradients in; returns d (not rescaled: the caller does that) and w*, the CAGrad weight of g_IL.
-    """
+    Flat gradients in; returns d (not rescaled: the caller does that) and w*, the CAGrad weight of g_IL."""
     g_lam = (1 - lam) * g_rl + lam * g_il
     k = c * g_lam.norm()
     if k == 0:  # c = 0 or g_lam = 0: the ball is the point g_lam
@@ -402,9 +378,61 @@ def next_lambda(lam, mu, g_il, g_rl, rho, args):
     return lam, mu
 
 
+def cair_gradient(params, loss_rl, loss_il, lam, args):
+    """Alg. 1, l. 10-13: g_RL, g_IL and the CAGrad direction d of Eq. (3) for L_lambda, rescaled, into the parameters'
+    .grad. Returns g_RL and g_IL as combined (Algorithm 2 reads them) and the update's diagnostics, by TensorBoard tag."""
+    g_rl = nn.utils.parameters_to_vector(torch.autograd.grad(loss_rl, params))
+    g_il = nn.utils.parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
+    norm_il, norm_rl = g_il.norm(), g_rl.norm()
+    d, w, g_rl, g_il = combine_gradients(g_rl, g_il, lam, args.cagrad_c, args.normalize_grads)  # Eq. (3)
+    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
+    for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
+        p.grad = d_p.view_as(p)
+    g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
+    logged = {"cair/grad_norm_il": norm_il, "cair/grad_norm_rl": norm_rl, "cair/cos_il_rl": cos(g_il, g_rl)}
+    logged.update({"cair/cos_d_il": cos(d, g_il), "cair/cos_d_rl": cos(d, g_rl), "cair/cos_glambda_il": cos(g_lam, g_il)})
+    logged.update({"cair/cagrad_weight": w.float(), "cair/lambda_eff": effective_lambda(d, g_rl, g_il, lam)})
+    logged["cair/rl_share"] = rl_share(g_rl, g_il, lam)
+    return g_rl, g_il, logged
+
+
+def update(mb, il_data, lam, ent_coef, policy, value, optimizer, args):
+    """One minibatch update (Alg. 1, l. 10-13) on `mb`, the rollout's (states, actions, log-probabilities, advantages,
+    returns) at its indices, and `il_data`, the labelled states (None without IL). Returns g_RL and g_IL as combined
+    (Algorithm 2 reads them; None without IL) and what is logged, by TensorBoard tag."""
+    obs, actions, logp, adv, returns = mb
+    dist = policy.dist(obs)
+    ratio = (dist.log_prob(actions).sum(1) - logp).exp()
+    adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+    surrogate = torch.min(ratio * adv, ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef) * adv).mean()
+    entropy = dist.entropy().sum(1).mean()
+    loss_rl = -surrogate - ent_coef * entropy  # PPO's clipped surrogate with its entropy bonus
+    v_loss = (value(obs)[:, 0] - returns).pow(2).mean()
+    optimizer.zero_grad()
+    (args.vf_coef * v_loss).backward()  # the value function trains as in plain PPO
+    g_rl, g_il, logged = None, None, {}
+    if args.il == "none":
+        loss_rl.backward()
+    else:  # the policy's gradient is the CAGrad direction d for L_lambda
+        il_s, il_a = il_data
+        j = torch.randint(0, len(il_s), (args.minibatch_size,), device=il_s.device)
+        dist_il = policy.dist(il_s[j])
+        if args.il_loss == "nll":
+            loss_il = -dist_il.log_prob(il_a[j]).sum(1).mean()
+        else:  # a_i ~ pi(.|s_i), reparameterised: the gradient reaches the log-std too
+            a_il = dist_il.rsample() if args.il_action == "sample" else dist_il.mean
+            loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
+        g_rl, g_il, logged = cair_gradient(list(policy.parameters()), loss_rl, loss_il, lam, args)
+        logged["losses/il_loss"] = loss_il.detach()
+    nn.utils.clip_grad_norm_([*policy.parameters(), *value.parameters()], args.max_grad_norm)
+    optimizer.step()
+    logged.update({"losses/rl_loss": loss_rl.detach(), "losses/value_loss": v_loss.detach()})
+    logged.update({"losses/entropy": entropy.detach(), "losses/clipfrac": ((ratio - 1).abs() > args.clip_coef).float().mean()})
+    return g_rl, g_il, logged
+
+
 # ==========================================================================================================
-# CAIR: the algorithm's functions end here. Below: evaluation, replay buffer and logging (boilerplate);
-# then `main`, whose training loop is Algorithm 1 (each step marked with its line).
+# CAIR: the algorithm's functions end here. Below: evaluation and logging (boilerplate), then Algorithm 1's loop.
 # ==========================================================================================================
 
 
@@ -469,7 +497,6 @@ if __name__ == "__main__":
     if args.resume:
         args = run_utils.resumed_args(args, Args, __file__)
         checkpoint = run_utils.read_checkpoint(args)
-    resolve_task(args)
     check_args(args)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -490,39 +517,28 @@ if __name__ == "__main__":
     value = ValueNetwork(obs_dim, args.hidden, normalize).to(device)
     params = list(policy.parameters())
     optimizer = torch.optim.Adam([{"params": params}, {"params": value.parameters()}], lr=args.learning_rate, eps=1e-5)
-    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
 
-    T, N = args.num_steps, args.num_envs
-    rollout = T * N
+    T, N, rollout = args.num_steps, args.num_envs, args.num_steps * args.num_envs
     last_step = -(-args.total_timesteps // rollout) * rollout  # whole rollouts: the last one may pass the total
 
     # the IL data: the offline set; with DAgger, every rollout's states are added, labelled by the demonstrator
-    if args.il != "none":
-        capacity = len(demo_s) + (last_step if args.il == "dagger" else 0)
-        il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
-        il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
-        n_il = len(demo_s)
-    if args.il == "dagger":
-        oracle = demonstrators.make_demonstrator(args.env)  # DAgger's labels: its noise-free actions (`clean`)
+    capacity = len(demo_s) + (last_step if args.il == "dagger" else 0)
+    il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
+    il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
+    n_il = len(demo_s)
+    oracle = demonstrators.make_demonstrator(args.env) if args.il == "dagger" else None  # its labels: noise-free (`clean`)
 
-    obs_buf = torch.zeros((T, N, obs_dim), device=device)
-    act_buf = torch.zeros((T, N, act_dim), device=device)
-    logp_buf = torch.zeros((T, N), device=device)
-    rew_buf = torch.zeros((T, N), device=device)
-    done_buf = torch.zeros((T, N), device=device)
-    val_buf = torch.zeros((T, N), device=device)
+    obs_buf, act_buf = torch.zeros((T, N, obs_dim), device=device), torch.zeros((T, N, act_dim), device=device)
+    logp_buf, rew_buf, done_buf, val_buf = (torch.zeros((T, N), device=device) for _ in range(4))
 
     lam, mu = (args.lambda_init, args.lambda_mu0) if args.il != "none" else (0.0, 0.0)
     rho_ema = None  # the moving average of cos(g_IL, g_RL) that Algorithm 2 reads (--cos-ema)
-    rates = demonstrators.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
-    bars = {"demonstrator_success_rate": rates["demonstrator"], "expert_success_rate": rates["expert"]}
+    bars = {f"{who}_success_rate": rate for who, rate in demonstrators.MEASURED_SUCCESS[args.env].items()}  # beside the curve
     window = defaultdict(list)  # per-update values, averaged over each rollout's updates (Figure 3)
     n_updates, n_lambda_updates, since_lambda = 0, 0, 0  # since_lambda: episodes (or updates) since l. 17
-    global_step = 0
-    next_eval = args.eval_freq
+    global_step, next_eval = 0, args.eval_freq
     ep_return, ep_len = np.zeros(N), np.zeros(N, dtype=int)
-    next_obs, _ = envs.reset(seed=args.seed)
-    next_obs = torch.as_tensor(next_obs, dtype=torch.float32, device=device)
+    next_obs = torch.as_tensor(envs.reset(seed=args.seed)[0], dtype=torch.float32, device=device)
     modules = dict(policy=policy, value=value, optimizer=optimizer)
     if checkpoint is not None:  # --resume: everything that decides the rest of the run, as it was at the checkpoint
         for name, module in modules.items():
@@ -544,9 +560,8 @@ if __name__ == "__main__":
         for _ in range(global_step // rollout, last_step // rollout):  # rollouts
             logger.progress(global_step)
             # the on-policy stabilisers: the policy's learning rate and the entropy coefficient fall with lambda
-            scale = 1.0
-            if args.anneal_with_lambda and args.il != "none" and args.lambda_init > 0:
-                scale = args.anneal_floor + (1 - args.anneal_floor) * lam / args.lambda_init
+            annealed = args.anneal_with_lambda and args.il != "none" and args.lambda_init > 0
+            scale = args.anneal_floor + (1 - args.anneal_floor) * lam / args.lambda_init if annealed else 1.0
             optimizer.param_groups[0]["lr"] = args.learning_rate * scale
             ent_coef = args.ent_coef * scale
 
@@ -562,87 +577,43 @@ if __name__ == "__main__":
                 act_buf[t] = action
                 obs, reward, terminated, truncated, info = envs.step(np.clip(action.cpu().numpy(), -1, 1))
                 done = terminated | truncated
-                ep_return += reward
-                ep_len += 1
+                ep_return, ep_len = ep_return + reward, ep_len + 1
                 since_lambda += int(done.sum()) if args.lambda_interval_unit == "episodes" else 0
                 for i in np.flatnonzero(done):
                     logger.scalar("charts/episodic_return", ep_return[i], global_step)
                     logger.scalar("charts/episodic_length", ep_len[i], global_step)
                     ep_return[i], ep_len[i] = 0.0, 0
                 reward = reward.astype(np.float64)
-                if "final_obs" in info:  # same-step autoreset: `obs` already starts the next episode
-                    for i in np.flatnonzero(info["_final_obs"] & truncated & ~terminated):  # a time limit: bootstrap
-                        with torch.no_grad():
-                            final = torch.as_tensor(np.asarray(info["final_obs"][i]), dtype=torch.float32, device=device)
-                            reward[i] += args.gamma * value(final[None]).item()
-                rew_buf[t] = torch.as_tensor(reward, device=device)
-                done_buf[t] = torch.as_tensor(done, device=device)
+                with torch.no_grad():  # same-step autoreset: `obs` already starts the next episode; a time limit bootstraps
+                    for i in np.flatnonzero(info.get("_final_obs", False) & truncated & ~terminated):
+                        final = torch.as_tensor(np.asarray(info["final_obs"][i]), dtype=torch.float32, device=device)
+                        reward[i] += args.gamma * value(final[None]).item()
+                rew_buf[t], done_buf[t] = torch.as_tensor(reward, device=device), torch.as_tensor(done, device=device)
                 next_obs = torch.as_tensor(obs, dtype=torch.float32, device=device)
             with torch.no_grad():
                 next_value = value(next_obs)[:, 0]
             if args.il == "dagger":  # DAgger: the demonstrator labels the rollout's states (a batch query)
                 s = obs_buf.reshape(rollout, obs_dim)
-                il_s[n_il : n_il + rollout] = s
-                il_a[n_il : n_il + rollout] = torch.as_tensor(oracle.clean(s.cpu().numpy()), device=device)
+                il_s[n_il : n_il + rollout], il_a[n_il : n_il + rollout] = s, torch.as_tensor(oracle.clean(s.cpu().numpy()))
                 n_il += rollout
 
+            # Alg. 1, l. 10-17: epochs of minibatch updates on the rollout (`update`), and lambda's
             adv_buf = gae(rew_buf, val_buf, done_buf, next_value, args.gamma, args.gae_lambda)
-            b_obs = obs_buf.reshape(rollout, obs_dim)
-            b_act = act_buf.reshape(rollout, act_dim)
-            b_logp = logp_buf.reshape(-1)
-            b_adv = adv_buf.reshape(-1)
-            b_ret = (adv_buf + val_buf).reshape(-1)
+            batch = [x.reshape(rollout, *x.shape[2:]) for x in (obs_buf, act_buf, logp_buf, adv_buf, adv_buf + val_buf)]
+            il_data = (il_s[:n_il], il_a[:n_il]) if args.il != "none" else None
             for _ in range(args.update_epochs):
                 for mb in torch.randperm(rollout, device=device).split(args.minibatch_size):
-                    dist = policy.dist(b_obs[mb])
-                    ratio = (dist.log_prob(b_act[mb]).sum(1) - b_logp[mb]).exp()
-                    adv = (b_adv[mb] - b_adv[mb].mean()) / (b_adv[mb].std() + 1e-8)
-                    surrogate = torch.min(ratio * adv, ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef) * adv).mean()
-                    entropy = dist.entropy().sum(1).mean()
-                    loss_rl = -surrogate - ent_coef * entropy
-                    v_loss = (value(b_obs[mb])[:, 0] - b_ret[mb]).pow(2).mean()
-                    optimizer.zero_grad()
-                    (args.vf_coef * v_loss).backward()  # the value function trains as in plain PPO
-                    if args.il == "none":
-                        loss_rl.backward()
-                    else:  # Alg. 1, l. 10-13: the policy's gradient is the CAGrad direction d for L_lambda
-                        j = torch.randint(0, n_il, (args.minibatch_size,), device=device)
-                        dist_il = policy.dist(il_s[j])
-                        if args.il_loss == "nll":
-                            loss_il = -dist_il.log_prob(il_a[j]).sum(1).mean()
-                        else:  # a_i ~ pi(.|s_i), reparameterised: the gradient reaches the log-std too
-                            a_il = dist_il.rsample() if args.il_action == "sample" else dist_il.mean
-                            loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
-                        g_rl = parameters_to_vector(torch.autograd.grad(loss_rl, params))
-                        g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
-                        window["cair/grad_norm_il"].append(g_il.norm())
-                        window["cair/grad_norm_rl"].append(g_rl.norm())
-                        d, w, g_rl, g_il = combine_gradients(g_rl, g_il, lam, args.cagrad_c, args.normalize_grads)  # Eq. 3
-                        for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
-                            p.grad = d_p.view_as(p)
-                        rho = cos(g_il, g_rl).item()
-                        rho_ema = rho if rho_ema is None else args.cos_ema * rho_ema + (1 - args.cos_ema) * rho
-                        g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
-                        window["cair/cos_il_rl"].append(cos(g_il, g_rl))
-                        window["cair/cos_d_il"].append(cos(d, g_il))
-                        window["cair/cos_d_rl"].append(cos(d, g_rl))
-                        window["cair/cos_glambda_il"].append(cos(g_lam, g_il))
-                        window["cair/cagrad_weight"].append(w.float())
-                        window["cair/lambda_eff"].append(effective_lambda(d, g_rl, g_il, lam))
-                        window["cair/rl_share"].append(rl_share(g_rl, g_il, lam))
-                        window["losses/il_loss"].append(loss_il.detach())
-                    nn.utils.clip_grad_norm_(params + list(value.parameters()), args.max_grad_norm)
-                    optimizer.step()
+                    g_rl, g_il, logged = update([x[mb] for x in batch], il_data, lam, ent_coef, policy, value, optimizer, args)
                     n_updates += 1
-                    window["losses/rl_loss"].append(loss_rl.detach())
-                    window["losses/value_loss"].append(v_loss.detach())
-                    window["losses/entropy"].append(entropy.detach())
-                    window["losses/clipfrac"].append(((ratio - 1).abs() > args.clip_coef).float().mean())
-                    if args.lambda_interval_unit == "updates":  # Alg. 1, l. 16-17, counted in minibatch updates
-                        since_lambda += 1
-                        if args.il != "none" and since_lambda >= args.lambda_interval:
-                            lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
-                            n_lambda_updates, since_lambda = n_lambda_updates + 1, 0
+                    for tag, v in logged.items():
+                        window[tag].append(v)
+                    if args.il != "none":  # the moving average of cos(g_IL, g_RL) that Algorithm 2 reads (--cos-ema)
+                        rho = logged["cair/cos_il_rl"].item()
+                        rho_ema = rho if rho_ema is None else args.cos_ema * rho_ema + (1 - args.cos_ema) * rho
+                    since_lambda += args.lambda_interval_unit == "updates"  # l. 16-17, counted in minibatch updates
+                    if args.il != "none" and args.lambda_interval_unit == "updates" and since_lambda >= args.lambda_interval:
+                        lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
+                        n_lambda_updates, since_lambda = n_lambda_updates + 1, 0
             # Alg. 1, l. 16-17: after the rollout in which the 10th episode since Algorithm 2 last ran ended
             if args.il != "none" and args.lambda_interval_unit == "episodes" and since_lambda >= args.lambda_interval:
                 lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
@@ -665,22 +636,20 @@ if __name__ == "__main__":
                 logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})
 
             if stop.checkpoint_due(global_step, rollout, args.checkpoint_every, last_step):  # between rollouts
-                run_utils.write_checkpoint(
-                    logger.dir,
-                    {
-                        "modules": {name: module.state_dict() for name, module in modules.items()},
-                        "il_data": (il_s[:n_il].clone(), il_a[:n_il].clone()) if args.il != "none" else None,
-                        "envs": [run_utils.env_state(env) for env in envs.envs],
-                        "next_obs": next_obs,
-                        "global_step": global_step,
-                        "counters": (n_updates, n_lambda_updates, since_lambda),
-                        "next_eval": next_eval,
-                        "lambda_mu_rho": (lam, mu, rho_ema),
-                        "episodes": (ep_return, ep_len),
-                        "rng": run_utils.rng_states(),
-                        "logger": logger.state(global_step),
-                    },
-                )
+                state = {  # what decides the rest of the run
+                    "modules": {name: module.state_dict() for name, module in modules.items()},
+                    "il_data": (il_s[:n_il].clone(), il_a[:n_il].clone()) if args.il != "none" else None,
+                    "envs": [run_utils.env_state(env) for env in envs.envs],
+                    "next_obs": next_obs,
+                    "global_step": global_step,
+                    "counters": (n_updates, n_lambda_updates, since_lambda),
+                    "next_eval": next_eval,
+                    "lambda_mu_rho": (lam, mu, rho_ema),
+                    "episodes": (ep_return, ep_len),
+                    "rng": run_utils.rng_states(),
+                    "logger": logger.state(global_step),
+                }
+                run_utils.write_checkpoint(logger.dir, state)
                 if stop.name:
                     break
         if stop.name:
@@ -697,4 +666,4 @@ if __name__ == "__main__":
         envs.close()
         logger.close()
     if stop.name:
-        sys.exit(run_utils.CHECKPOINTED)
+        raise SystemExit(run_utils.CHECKPOINTED)

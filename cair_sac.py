@@ -1,39 +1,36 @@
 """SAC + CAIR (Conflict-Averse IL-RL) with BC or DAgger as the imitation part, in one file.
 
-The actor minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 1.
-Per actor update (Alg. 1, l. 10-13): g_RL and g_IL are two gradients of the actor's parameters,
-the CAGrad direction d of Eq. (3) is taken in a ball of radius c ||g_lambda|| around g_lambda,
-rescaled, written into .grad, and the optimiser steps. Once every `lambda_interval` real episodes
-(l. 16-17; the paper: "every 10 task episodes", so 500 steps on Fetch, 2,000 on Hammer) lambda is
-set by Algorithm 2 (`optimize_lambda`) from the latest update's two gradients; it never rises.
-The critics and the temperature train as in plain SAC (the temperature's loss as Stable-Baselines3
-writes it). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with a_i ~ pi_theta(.|s_i): the
-squared error summed over action dimensions, on a reparameterised sample, so that imitation also
-shrinks the policy's spread (`--il-action mean` and `--il-reduction mean` give F.mse_loss of the
-mean action instead).
-  --il bc       L_IL on the offline set: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000
-                steps), labelled with its noise-free actions (`--demo-episodes`).
-  --il dagger   the demonstrator labels every state the learner visits; the labelled states are
-                aggregated over the run (starting from the offline set) and L_IL is taken on them.
+The actor minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 1. Per actor update
+(Alg. 1, l. 10-13; `cair_gradient`) g_RL and g_IL are two gradients of the actor's parameters; the CAGrad direction d
+of Eq. (3), taken in a ball of radius c ||g_lambda|| around g_lambda, is rescaled and written into .grad, and the
+optimiser steps. Once every `lambda_interval` real episodes (l. 16-17; the paper: "every 10 task episodes", so 500
+steps on Fetch, 2,000 on Hammer) Algorithm 2 (`optimize_lambda`) sets lambda from the latest update's two gradients;
+it never rises. The critics and the temperature train as in plain SAC (the temperature's loss as Stable-Baselines3
+writes it). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with a_i ~ pi_theta(.|s_i): the squared error
+summed over action dimensions, on a reparameterised sample, so that imitation also shrinks the policy's spread
+(`--il-action mean` and `--il-reduction mean` give F.mse_loss of the mean action instead).
+  --il bc       L_IL on the offline set: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000 steps),
+                labelled with its noise-free actions (`--demo-episodes`).
+  --il dagger   L_IL on every state the learner visits, labelled by the demonstrator, aggregated over the run
+                from the offline set on.
   --il none     plain SAC (lambda = 0, no IL gradient): the baseline.
-Ablations (the paper's Figures 3 and 7): `--cagrad-c 0` (CAGrad off: d = g_lambda),
-`--lambda-schedule fixed-step` (lambda -= delta every interval), `--lambda-schedule constant`.
-`--normalize-grads` combines unit gradients, as the paper does for PPO only: Algorithm 2 picks lambda from the
-gradients' directions, but Eq. (1) mixes their raw sizes, and |g_RL| is often 10x |g_IL| (docs/report.md).
+Ablations (the paper's Figures 3 and 7): `--cagrad-c 0` (CAGrad off: d = g_lambda), `--lambda-schedule fixed-step`
+(lambda -= delta every interval), `--lambda-schedule constant`. `--normalize-grads` combines unit gradients, as the
+paper does for PPO only: Algorithm 2 picks lambda from the gradients' directions, but Eq. (1) mixes their raw sizes,
+and |g_RL| is often 10x |g_IL| (docs/report.md).
 
 Choices where the paper is silent (CAIR's code is not public):
-  * Every network normalises its input by the offline set's mean and std, clipped to +-5 (`--normalize-obs`,
-    a deviation from Stable-Baselines3: without it BC does not copy the Fetch demonstrators).
-  * Algorithm 2's K, mu_0 and eta_mu: 10, 2.0 and 0.01. With mu_0 > 1 an active constraint holds
-    lambda where cos(g_lambda, g_IL) = 0 (dJ/dlambda = (rho - 1)(1 - mu) > 0 there); each call
-    lowers lambda by at most K eta_lambda (1 - rho) <= 2e-3.
-  * CAGrad's rescale: d / (1 + c^2), the CAGrad authors' most common choice (`--cagrad-rescale`).
-  * c = 0.5 (the paper: c in [0.45, 0.95] behaves alike).
+  * Every network normalises its input by the offline set's mean and std, clipped to +-5 (`--normalize-obs`, a
+    deviation from Stable-Baselines3: without it BC does not copy the Fetch demonstrators).
+  * Algorithm 2's K, mu_0 and eta_mu: 10, 2.0 and 0.01. With mu_0 > 1 an active constraint holds lambda where
+    cos(g_lambda, g_IL) = 0 (dJ/dlambda = (rho - 1)(1 - mu) > 0 there); each call lowers lambda by at most
+    K eta_lambda (1 - rho) <= 2e-3.
+  * c = 0.5 (the paper: c in [0.45, 0.95] behaves alike); CAGrad's rescale d / (1 + c^2), the CAGrad authors' most
+    common choice (`--cagrad-rescale`).
 """
 
 import os
 import random
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -45,7 +42,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import tyro
-from torch.nn.utils import parameters_to_vector
 
 import demonstrators
 import run_utils
@@ -134,12 +130,7 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
 
 
 # -------------------------------------------------------------------------------------------------- task
-ALIASES = {
-    "PickAndPlace": "FetchPickAndPlace-v4",
-    "Push": "FetchPush-v4",
-    "Slide": "FetchSlide-v4",
-    "Hammer": demonstrators.HAMMER,
-}
+ALIASES = dict(PickAndPlace="FetchPickAndPlace-v4", Push="FetchPush-v4", Slide="FetchSlide-v4", Hammer=demonstrators.HAMMER)
 TABLE_1 = {  # (learning rate, batch size)
     "FetchPickAndPlace-v4": (3e-4, 128),
     "FetchPush-v4": (3e-5, 256),
@@ -148,31 +139,22 @@ TABLE_1 = {  # (learning rate, batch size)
 }
 
 
-def resolve_task(args):
-    """The task's full id, and Table 1's defaults for what the command line left unset."""
+def check_args(args):
+    """The task's full id and Table 1's defaults for flags left unset; then, at start-up, one line for any bad flag."""
     args.env = ALIASES.get(args.env, args.env)
     if args.env not in TABLE_1:
         raise SystemExit(f"unknown --env {args.env!r}; known tasks: {', '.join(TABLE_1)} (aliases: {', '.join(ALIASES)})")
     lr, batch = TABLE_1[args.env]
     args.learning_rate = lr if args.learning_rate is None else args.learning_rate
     args.batch_size = batch if args.batch_size is None else args.batch_size
-
-
-def check_args(args):
-    """Fail at start-up with one line, not after an hour."""
+    sizes = [args.batch_size, args.buffer_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads]
     checks = [
         (0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
         (0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
         (0 < args.gamma <= 1 and 0 < args.tau <= 1, "--gamma and --tau must be in (0, 1]"),
-        (
-            min(args.batch_size, args.buffer_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads)
-            >= 1,
-            "--batch-size, --buffer-size, --lambda-interval, --lambda-iters, --demo-episodes and --threads must be >= 1",
-        ),
-        (
-            min(args.learning_rate, args.lambda_lr) > 0 and min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0,
-            "learning rates must be > 0, --lambda-mu0, --lambda-mu-lr and --lambda-delta >= 0",
-        ),
+        (min(sizes) >= 1, "--batch-size, --buffer-size, --lambda-interval, --lambda-iters, --demo-episodes, --threads >= 1"),
+        (min(args.learning_rate, args.lambda_lr) > 0, "learning rates must be > 0"),
+        (min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0, "--lambda-mu0, --lambda-mu-lr, --lambda-delta >= 0"),
         (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
         (min(args.eval_freq, args.eval_episodes, args.hidden) >= 1, "--eval-freq, --eval-episodes, --hidden >= 1"),
         (args.il != "dagger" or not args.demo_path, "--il dagger queries the shipped demonstrator; --demo-path is for bc"),
@@ -204,10 +186,8 @@ def load_offline_set(args, obs_dim, act_dim):
         success = data["success"].mean()
         print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(states)} pairs, success {success:.2f}")
     if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
-        raise SystemExit(
-            f"demonstrations are {states.shape[1]}-d states and {actions.shape[1]}-d actions; "
-            f"{args.env} has {obs_dim} and {act_dim}"
-        )
+        shapes = f"{states.shape[1]}-d states and {actions.shape[1]}-d actions"
+        raise SystemExit(f"demonstrations are {shapes}; {args.env} has {obs_dim} and {act_dim}")
     return states, actions
 
 
@@ -254,8 +234,7 @@ class Actor(nn.Module):
         return PolicyOutput(y, log_prob.sum(1, keepdim=True), torch.tanh(mean))
 
     def act(self, s):
-        """The deterministic action tanh(mean), what evaluation runs (through forward: the sample it draws
-        and drops keeps the random stream as it was)."""
+        """The deterministic action tanh(mean), for evaluation (through forward: its unused sample keeps the random stream)."""
         return self(s).mean_action
 
 
@@ -279,8 +258,7 @@ def cagrad(g_rl, g_il, lam, c):
 
     Exact, by the 1-D dual: min over w in [0, 1] of F(w) = <g_w, g_lam> + k ||g_w||, g_w = (1-w) g_RL + w g_IL,
     k = c ||g_lam||. F is convex and F'(w) = 0 has a closed form; then d = g_lam + k g_w* / ||g_w*||.
-    Flat gradients in; returns d (not rescaled: the caller does that) and w*, the CAGrad weight of g_IL.
-    """
+    Flat gradients in; returns d (not rescaled: the caller does that) and w*, the CAGrad weight of g_IL."""
     g_lam = (1 - lam) * g_rl + lam * g_il
     k = c * g_lam.norm()
     if k == 0:  # c = 0 or g_lam = 0: the ball is the point g_lam
@@ -365,9 +343,26 @@ def next_lambda(lam, mu, g_il, g_rl, args):
     return lam, mu
 
 
+def cair_gradient(params, loss_rl, loss_il, lam, args):
+    """Alg. 1, l. 10-13: g_RL, g_IL and the CAGrad direction d of Eq. (3) for L_lambda, rescaled, into the parameters'
+    .grad. Returns g_RL and g_IL as combined (Algorithm 2 reads them) and the update's diagnostics, by TensorBoard tag."""
+    g_rl = nn.utils.parameters_to_vector(torch.autograd.grad(loss_rl, params))
+    g_il = nn.utils.parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
+    norm_il, norm_rl = g_il.norm(), g_rl.norm()
+    d, w, g_rl, g_il = combine_gradients(g_rl, g_il, lam, args.cagrad_c, args.normalize_grads)  # Eq. (3)
+    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
+    for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
+        p.grad = d_p.view_as(p)
+    g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
+    logged = {"cair/grad_norm_il": norm_il, "cair/grad_norm_rl": norm_rl, "cair/cos_il_rl": cos(g_il, g_rl)}
+    logged.update({"cair/cos_d_il": cos(d, g_il), "cair/cos_d_rl": cos(d, g_rl), "cair/cos_glambda_il": cos(g_lam, g_il)})
+    logged.update({"cair/cagrad_weight": w.float(), "cair/lambda_eff": effective_lambda(d, g_rl, g_il, lam)})
+    logged["cair/rl_share"] = rl_share(g_rl, g_il, lam)
+    return g_rl, g_il, logged
+
+
 # ==========================================================================================================
-# CAIR: the algorithm's functions end here. Below: evaluation, replay buffer and logging (boilerplate);
-# then `main`, whose training loop is Algorithm 1 (each step marked with its line).
+# CAIR: the algorithm's functions end here. Below: evaluation and logging (boilerplate), then Algorithm 1's loop.
 # ==========================================================================================================
 
 
@@ -439,7 +434,6 @@ if __name__ == "__main__":
     if args.resume:
         args = run_utils.resumed_args(args, Args, __file__)
         checkpoint = run_utils.read_checkpoint(args)
-    resolve_task(args)
     check_args(args)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -465,49 +459,39 @@ if __name__ == "__main__":
     target_entropy = -float(act_dim)  # SAC's automatic temperature (Table 1: "Auto")
     log_alpha = torch.zeros(1, requires_grad=True, device=device)
     alpha_optimizer = torch.optim.Adam([log_alpha], lr=args.learning_rate)
-    alpha = log_alpha.exp().item()
     rb = run_utils.ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
     params = list(actor.parameters())
-    rescale = {"1+c^2": 1 + args.cagrad_c**2, "1+c": 1 + args.cagrad_c, "none": 1.0}[args.cagrad_rescale]
 
     # the IL data: the offline set; with DAgger, every visited state is added, labelled by the demonstrator
-    if args.il != "none":
-        capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
-        il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
-        il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
-        n_il = len(demo_s)
-    if args.il == "dagger":
-        oracle = demonstrators.make_demonstrator(args.env)  # DAgger's labels: its noise-free actions (`clean`)
+    capacity = len(demo_s) + (args.total_timesteps if args.il == "dagger" else 0)
+    il_s, il_a = torch.empty((capacity, obs_dim), device=device), torch.empty((capacity, act_dim), device=device)
+    il_s[: len(demo_s)], il_a[: len(demo_a)] = torch.as_tensor(demo_s), torch.as_tensor(demo_a)
+    n_il = len(demo_s)
+    oracle = demonstrators.make_demonstrator(args.env) if args.il == "dagger" else None  # its labels: noise-free (`clean`)
 
     lam, mu = (args.lambda_init, args.lambda_mu0) if args.il != "none" else (0.0, 0.0)
-    rates = demonstrators.MEASURED_SUCCESS[args.env]  # the demonstrator's and the expert's, beside the curve
-    bars = {"demonstrator_success_rate": rates["demonstrator"], "expert_success_rate": rates["expert"]}
+    bars = {f"{who}_success_rate": rate for who, rate in demonstrators.MEASURED_SUCCESS[args.env].items()}  # beside the curve
     window = defaultdict(list)  # per-update values, averaged over the 1000 steps between two logs (Figure 3)
     n_actor_updates, n_lambda_updates, since_lambda = 0, 0, 0  # since_lambda: episodes (or updates) since l. 17
-    ep_return, ep_len = 0.0, 0
+    start_step, ep_return, ep_len = 0, 0.0, 0
     obs, _ = env.reset(seed=args.seed)
-    start_step = 0
     modules = dict(actor=actor, qf1=qf1, qf2=qf2, qf1_target=qf1_target, qf2_target=qf2_target)
     modules.update(q_optimizer=q_optimizer, actor_optimizer=actor_optimizer, alpha_optimizer=alpha_optimizer)
     if checkpoint is not None:  # --resume: everything that decides the rest of the run, as it was at the checkpoint
         for name, module in modules.items():
             module.load_state_dict(checkpoint["modules"][name])
         log_alpha.data.copy_(checkpoint["log_alpha"])
-        alpha = checkpoint["alpha"]
         rb.load_state_dict(checkpoint["replay_buffer"])
         if args.il != "none":  # the offline set, and DAgger's labelled states
             n_il = len(checkpoint["il_data"][0])
             il_s[:n_il], il_a[:n_il] = checkpoint["il_data"]
         run_utils.set_env_state(env, checkpoint["env"])
         obs = checkpoint["obs"].numpy()
-        start_step, (n_actor_updates, n_lambda_updates, since_lambda), (lam, mu) = (
-            checkpoint["global_step"],
-            checkpoint["counters"],
-            checkpoint["lambda_mu"],
-        )
-        ep_return, ep_len = checkpoint["episode"]
+        start_step, (lam, mu), (ep_return, ep_len) = checkpoint["global_step"], checkpoint["lambda_mu"], checkpoint["episode"]
+        n_actor_updates, n_lambda_updates, since_lambda = checkpoint["counters"]
         window.update(checkpoint["window"])
         run_utils.set_rng_states(checkpoint["rng"])
+    alpha = log_alpha.exp().item()  # the temperature the losses read, updated with log_alpha
     stop = run_utils.StopSignal()
     try:  # the training loop: Algorithm 1
         for global_step in range(start_step + 1, args.total_timesteps + 1):
@@ -524,8 +508,7 @@ if __name__ == "__main__":
             next_obs, reward, terminated, truncated, info = env.step(action)
             rb.add(obs, next_obs, action, reward, terminated)
             obs = next_obs
-            ep_return += reward
-            ep_len += 1
+            ep_return, ep_len = ep_return + reward, ep_len + 1
             if terminated or truncated:
                 logger.scalar("charts/episodic_return", ep_return, global_step)
                 logger.scalar("charts/episodic_length", ep_len, global_step)
@@ -557,23 +540,9 @@ if __name__ == "__main__":
                     pi_il = actor(il_s[j])  # a_i ~ pi(.|s_i), reparameterised: the gradient reaches the log-std too
                     a_il = pi_il.action if args.il_action == "sample" else pi_il.mean_action
                     loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
-                    g_rl = parameters_to_vector(torch.autograd.grad(loss_rl, params))
-                    g_il = parameters_to_vector(torch.autograd.grad(loss_il, params, materialize_grads=True))
-                    window["cair/grad_norm_il"].append(g_il.norm())
-                    window["cair/grad_norm_rl"].append(g_rl.norm())
-                    d, w, g_rl, g_il = combine_gradients(g_rl, g_il, lam, args.cagrad_c, args.normalize_grads)  # Eq. 3
-                    for p, d_p in zip(params, (d / rescale).split([p.numel() for p in params])):  # l. 13
-                        p.grad = d_p.view_as(p)
-                    g_lam = (1 - lam) * g_rl + lam * g_il  # Eq. (1)'s gradient
-                    window["cair/cos_il_rl"].append(cos(g_il, g_rl))
-                    window["cair/cos_d_il"].append(cos(d, g_il))
-                    window["cair/cos_d_rl"].append(cos(d, g_rl))
-                    window["cair/cos_glambda_il"].append(cos(g_lam, g_il))
-                    window["cair/cagrad_weight"].append(w.float())
-                    window["cair/lambda_eff"].append(effective_lambda(d, g_rl, g_il, lam))
-                    window["cair/rl_share"].append(rl_share(g_rl, g_il, lam))
-                    window["losses/rl_loss"].append(loss_rl.detach())
-                    window["losses/il_loss"].append(loss_il.detach())
+                    g_rl, g_il, logged = cair_gradient(params, loss_rl, loss_il, lam, args)
+                    for tag, v in {**logged, "losses/rl_loss": loss_rl.detach(), "losses/il_loss": loss_il.detach()}.items():
+                        window[tag].append(v)
                 actor_optimizer.step()
                 n_actor_updates += 1
                 since_lambda += args.lambda_interval_unit == "updates"
@@ -603,25 +572,22 @@ if __name__ == "__main__":
                 logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})
 
             if stop.checkpoint_due(global_step, 1, args.checkpoint_every, args.total_timesteps):
-                run_utils.write_checkpoint(
-                    logger.dir,
-                    {
-                        "modules": {name: module.state_dict() for name, module in modules.items()},
-                        "log_alpha": log_alpha.detach(),
-                        "alpha": alpha,
-                        "replay_buffer": rb.state_dict(),
-                        "il_data": (il_s[:n_il].clone(), il_a[:n_il].clone()) if args.il != "none" else None,
-                        "env": run_utils.env_state(env),
-                        "obs": obs,
-                        "global_step": global_step,
-                        "counters": (n_actor_updates, n_lambda_updates, since_lambda),
-                        "lambda_mu": (lam, mu),
-                        "episode": (ep_return, ep_len),
-                        "window": dict(window),
-                        "rng": run_utils.rng_states(),
-                        "logger": logger.state(global_step),
-                    },
-                )
+                state = {  # what decides the rest of the run
+                    "modules": {name: module.state_dict() for name, module in modules.items()},
+                    "log_alpha": log_alpha.detach(),
+                    "replay_buffer": rb.state_dict(),
+                    "il_data": (il_s[:n_il].clone(), il_a[:n_il].clone()) if args.il != "none" else None,
+                    "env": run_utils.env_state(env),
+                    "obs": obs,
+                    "global_step": global_step,
+                    "counters": (n_actor_updates, n_lambda_updates, since_lambda),
+                    "lambda_mu": (lam, mu),
+                    "episode": (ep_return, ep_len),
+                    "window": dict(window),
+                    "rng": run_utils.rng_states(),
+                    "logger": logger.state(global_step),
+                }
+                run_utils.write_checkpoint(logger.dir, state)
                 if stop.name:
                     break
         if stop.name:
@@ -635,4 +601,4 @@ if __name__ == "__main__":
         env.close()
         logger.close()
     if stop.name:
-        sys.exit(run_utils.CHECKPOINTED)
+        raise SystemExit(run_utils.CHECKPOINTED)
