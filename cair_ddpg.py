@@ -175,8 +175,7 @@ def make_env(env_id):
 
 
 def load_offline_set(args, obs_dim, act_dim):
-    """Alg. 1, l. 1: the offline set D (states the demonstrator visited, labelled with its noise-free actions),
-    or the user's `--demo-path` file; checked against the task's dimensions."""
+    """Alg. 1, l. 1: the offline set D (the demonstrator's states and noise-free actions) or `--demo-path`'s, checked."""
     if args.demo_path:
         try:
             states, actions = demonstrators.load_demonstrations(args.demo_path)
@@ -195,8 +194,7 @@ def load_offline_set(args, obs_dim, act_dim):
 
 # ---------------------------------------------------------------------------------------------- networks
 class Normalize(nn.Module):
-    """The networks' first layer: (s - mean) / std, clipped to +-5, with the offline set's fixed statistics.
-    Buffers, not parameters: no gradient moves them, and a saved model carries them."""
+    """The networks' first layer: (s - mean) / std, clipped to +-5, by the offline set's statistics (buffers: fixed, saved)."""
 
     def __init__(self, mean, std):
         super().__init__()

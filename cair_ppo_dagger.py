@@ -1,17 +1,15 @@
 """PPO + CAIR (Conflict-Averse IL-RL) with DAgger (or BC) as the imitation part, in one file.
 
-The policy minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 0.95 (Table 3); L_RL is
-PPO's clipped surrogate with its entropy bonus. Per minibatch update (Alg. 1, l. 10-13; `update`) g_RL and g_IL are two
-gradients of the policy's parameters, scaled to unit norm, and the CAGrad direction d of Eq. (3) for them is written
-into .grad; the value function trains on its own loss, vf_coef times the MSE (Stable-Baselines3's). At the end of the
-rollout in which the `lambda_interval`-th real episode since its last run ended (l. 16-17; the paper: "every 10 task
-episodes"), Algorithm 2 sets lambda once, from the last minibatch's gradients (on Fetch, with 4 x 512 steps per
-rollout, that is after every rollout). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with
-a_i ~ pi_theta(.|s_i): summed over action dimensions, on a reparameterised sample of the Gaussian (before the clip to
-the action box), so that imitation also shrinks the policy's spread.
+The policy minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 0.95 (Table 3), L_RL being
+PPO's clipped surrogate with its entropy bonus. Per minibatch update (Alg. 1, l. 10-13; `update`) the CAGrad direction d
+of Eq. (3) for g_RL and g_IL, the policy's two gradients scaled to unit norm, goes into .grad; the value function trains
+on vf_coef times its MSE (Stable-Baselines3's). Algorithm 2 sets lambda once, from the last minibatch's gradients,
+after the rollout in which the `lambda_interval`-th real episode since its last run ended (l. 16-17; the paper: "every
+10 task episodes"; on Fetch's 4 x 512-step rollouts, after every one). L_IL is section 4.2's (1/N) sum_i
+||pi_D(s_i) - a_i||^2 with a_i ~ pi_theta(.|s_i), summed over action dimensions, on a reparameterised sample of the
+Gaussian (before the clip to the action box), so that imitation also shrinks the policy's spread.
   --il dagger   L_IL on every rollout's states, labelled by the demonstrator, aggregated over the run from the offline
-                set on (`--il-action mean`, `--il-reduction mean`: the MSE of the mean action; `--il-loss nll`: the
-                Gaussian negative log-likelihood of the labels).
+                set on (`--il-loss nll`: the labels' Gaussian negative log-likelihood instead).
   --il bc       L_IL on the offline set only: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000 steps),
                 labelled with its noise-free actions (`--demo-episodes`).
   --il none     plain PPO (lambda = 0).
@@ -199,8 +197,7 @@ def make_env(env_id):
 
 
 def load_offline_set(args, obs_dim, act_dim):
-    """Alg. 1, l. 1: the offline set D (states the demonstrator visited, labelled with its noise-free actions),
-    or the user's `--demo-path` file; checked against the task's dimensions."""
+    """Alg. 1, l. 1: the offline set D (the demonstrator's states and noise-free actions) or `--demo-path`'s, checked."""
     if args.demo_path:
         try:
             states, actions = demonstrators.load_demonstrations(args.demo_path)
@@ -219,8 +216,7 @@ def load_offline_set(args, obs_dim, act_dim):
 
 # ---------------------------------------------------------------------------------------------- networks
 class Normalize(nn.Module):
-    """The networks' first layer: (s - mean) / std, clipped to +-5, with the offline set's fixed statistics.
-    Buffers, not parameters: no gradient moves them, and a saved model carries them."""
+    """The networks' first layer: (s - mean) / std, clipped to +-5, by the offline set's statistics (buffers: fixed, saved)."""
 
     def __init__(self, mean, std):
         super().__init__()
@@ -249,15 +245,12 @@ class Policy(nn.Module):
         )
         self.log_std = nn.Parameter(torch.zeros(act_dim))
 
-    def mean(self, s):
-        return self.body(self.normalize(s))
-
     def dist(self, s):
-        return torch.distributions.Normal(self.mean(s), self.log_std.exp())
+        return torch.distributions.Normal(self.body(self.normalize(s)), self.log_std.exp())
 
     def act(self, s):
         """The deterministic action: the mean, clipped to the action box (evaluation)."""
-        return self.mean(s).clamp(-1.0, 1.0)
+        return self.body(self.normalize(s)).clamp(-1.0, 1.0)
 
 
 class ValueNetwork(nn.Module):
@@ -396,10 +389,9 @@ def cair_gradient(params, loss_rl, loss_il, lam, args):
     return g_rl, g_il, logged
 
 
-def update(mb, il_data, lam, ent_coef, policy, value, optimizer, args):
+def update(mb, il_s, il_a, lam, ent_coef, policy, value, optimizer, args):
     """One minibatch update (Alg. 1, l. 10-13) on `mb`, the rollout's (states, actions, log-probabilities, advantages,
-    returns) at its indices, and `il_data`, the labelled states (None without IL). Returns g_RL and g_IL as combined
-    (Algorithm 2 reads them; None without IL) and what is logged, by TensorBoard tag."""
+    returns) at its indices, and on the labelled states. Returns g_RL and g_IL as combined (None without IL), and the logs."""
     obs, actions, logp, adv, returns = mb
     dist = policy.dist(obs)
     ratio = (dist.log_prob(actions).sum(1) - logp).exp()
@@ -414,7 +406,6 @@ def update(mb, il_data, lam, ent_coef, policy, value, optimizer, args):
     if args.il == "none":
         loss_rl.backward()
     else:  # the policy's gradient is the CAGrad direction d for L_lambda
-        il_s, il_a = il_data
         j = torch.randint(0, len(il_s), (args.minibatch_size,), device=il_s.device)
         dist_il = policy.dist(il_s[j])
         if args.il_loss == "nll":
@@ -507,9 +498,8 @@ if __name__ == "__main__":
     run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
     logger = Logger(__file__, args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
 
-    envs = gym.vector.SyncVectorEnv(
-        [lambda: make_env(args.env) for _ in range(args.num_envs)], autoreset_mode=gym.vector.AutoresetMode.SAME_STEP
-    )
+    same_step = gym.vector.AutoresetMode.SAME_STEP  # see the docstring
+    envs = gym.vector.SyncVectorEnv([lambda: make_env(args.env) for _ in range(args.num_envs)], autoreset_mode=same_step)
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
     demo_s, demo_a = load_offline_set(args, obs_dim, act_dim)
     normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
@@ -517,7 +507,6 @@ if __name__ == "__main__":
     value = ValueNetwork(obs_dim, args.hidden, normalize).to(device)
     params = list(policy.parameters())
     optimizer = torch.optim.Adam([{"params": params}, {"params": value.parameters()}], lr=args.learning_rate, eps=1e-5)
-
     T, N, rollout = args.num_steps, args.num_envs, args.num_steps * args.num_envs
     last_step = -(-args.total_timesteps // rollout) * rollout  # whole rollouts: the last one may pass the total
 
@@ -562,35 +551,29 @@ if __name__ == "__main__":
             # the on-policy stabilisers: the policy's learning rate and the entropy coefficient fall with lambda
             annealed = args.anneal_with_lambda and args.il != "none" and args.lambda_init > 0
             scale = args.anneal_floor + (1 - args.anneal_floor) * lam / args.lambda_init if annealed else 1.0
-            optimizer.param_groups[0]["lr"] = args.learning_rate * scale
-            ent_coef = args.ent_coef * scale
+            optimizer.param_groups[0]["lr"], ent_coef = args.learning_rate * scale, args.ent_coef * scale
 
-            # Alg. 1, l. 5-7: a rollout of the current policy
-            for t in range(T):
-                global_step += N
-                obs_buf[t] = next_obs
-                with torch.no_grad():
+            with torch.no_grad():  # Alg. 1, l. 5-7: a rollout of the current policy
+                for t in range(T):
+                    global_step += N
                     dist = policy.dist(next_obs)
                     action = dist.sample()
-                    logp_buf[t] = dist.log_prob(action).sum(1)
-                    val_buf[t] = value(next_obs)[:, 0]
-                act_buf[t] = action
-                obs, reward, terminated, truncated, info = envs.step(np.clip(action.cpu().numpy(), -1, 1))
-                done = terminated | truncated
-                ep_return, ep_len = ep_return + reward, ep_len + 1
-                since_lambda += int(done.sum()) if args.lambda_interval_unit == "episodes" else 0
-                for i in np.flatnonzero(done):
-                    logger.scalar("charts/episodic_return", ep_return[i], global_step)
-                    logger.scalar("charts/episodic_length", ep_len[i], global_step)
-                    ep_return[i], ep_len[i] = 0.0, 0
-                reward = reward.astype(np.float64)
-                with torch.no_grad():  # same-step autoreset: `obs` already starts the next episode; a time limit bootstraps
-                    for i in np.flatnonzero(info.get("_final_obs", False) & truncated & ~terminated):
+                    obs_buf[t], act_buf[t] = next_obs, action
+                    logp_buf[t], val_buf[t] = dist.log_prob(action).sum(1), value(next_obs)[:, 0]
+                    obs, reward, terminated, truncated, info = envs.step(np.clip(action.cpu().numpy(), -1, 1))
+                    done = terminated | truncated
+                    ep_return, ep_len = ep_return + reward, ep_len + 1
+                    since_lambda += int(done.sum()) if args.lambda_interval_unit == "episodes" else 0
+                    for i in np.flatnonzero(done):
+                        logger.scalar("charts/episodic_return", ep_return[i], global_step)
+                        logger.scalar("charts/episodic_length", ep_len[i], global_step)
+                        ep_return[i], ep_len[i] = 0.0, 0
+                    reward = reward.astype(np.float64)  # with same-step autoreset, `obs` already starts the next episode
+                    for i in np.flatnonzero(info.get("_final_obs", False) & truncated & ~terminated):  # time limits:
                         final = torch.as_tensor(np.asarray(info["final_obs"][i]), dtype=torch.float32, device=device)
-                        reward[i] += args.gamma * value(final[None]).item()
-                rew_buf[t], done_buf[t] = torch.as_tensor(reward, device=device), torch.as_tensor(done, device=device)
-                next_obs = torch.as_tensor(obs, dtype=torch.float32, device=device)
-            with torch.no_grad():
+                        reward[i] += args.gamma * value(final[None]).item()  # bootstrap from V(final_obs)
+                    rew_buf[t], done_buf[t] = torch.as_tensor(reward, device=device), torch.as_tensor(done, device=device)
+                    next_obs = torch.as_tensor(obs, dtype=torch.float32, device=device)
                 next_value = value(next_obs)[:, 0]
             if args.il == "dagger":  # DAgger: the demonstrator labels the rollout's states (a batch query)
                 s = obs_buf.reshape(rollout, obs_dim)
@@ -600,19 +583,18 @@ if __name__ == "__main__":
             # Alg. 1, l. 10-17: epochs of minibatch updates on the rollout (`update`), and lambda's
             adv_buf = gae(rew_buf, val_buf, done_buf, next_value, args.gamma, args.gae_lambda)
             batch = [x.reshape(rollout, *x.shape[2:]) for x in (obs_buf, act_buf, logp_buf, adv_buf, adv_buf + val_buf)]
-            il_data = (il_s[:n_il], il_a[:n_il]) if args.il != "none" else None
+            il = il_s[:n_il], il_a[:n_il]  # the labelled states so far
             for _ in range(args.update_epochs):
                 for mb in torch.randperm(rollout, device=device).split(args.minibatch_size):
-                    g_rl, g_il, logged = update([x[mb] for x in batch], il_data, lam, ent_coef, policy, value, optimizer, args)
-                    n_updates += 1
+                    g_rl, g_il, logged = update([x[mb] for x in batch], *il, lam, ent_coef, policy, value, optimizer, args)
                     for tag, v in logged.items():
                         window[tag].append(v)
                     if args.il != "none":  # the moving average of cos(g_IL, g_RL) that Algorithm 2 reads (--cos-ema)
                         rho = logged["cair/cos_il_rl"].item()
                         rho_ema = rho if rho_ema is None else args.cos_ema * rho_ema + (1 - args.cos_ema) * rho
-                    since_lambda += args.lambda_interval_unit == "updates"  # l. 16-17, counted in minibatch updates
+                    n_updates, since_lambda = n_updates + 1, since_lambda + (args.lambda_interval_unit == "updates")
                     if args.il != "none" and args.lambda_interval_unit == "updates" and since_lambda >= args.lambda_interval:
-                        lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)
+                        lam, mu = next_lambda(lam, mu, g_il, g_rl, rho_ema, args)  # l. 16-17, counted in updates
                         n_lambda_updates, since_lambda = n_lambda_updates + 1, 0
             # Alg. 1, l. 16-17: after the rollout in which the 10th episode since Algorithm 2 last ran ended
             if args.il != "none" and args.lambda_interval_unit == "episodes" and since_lambda >= args.lambda_interval:
@@ -628,7 +610,6 @@ if __name__ == "__main__":
             logger.scalar("charts/policy_learning_rate", optimizer.param_groups[0]["lr"], global_step)
             logger.scalar("charts/ent_coef", ent_coef, global_step)
             logger.scalar("charts/SPS", int(logger.learning_speed(global_step)), global_step)
-
             if global_step >= next_eval:
                 next_eval += args.eval_freq
                 with logger.evaluating():

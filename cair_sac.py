@@ -173,8 +173,7 @@ def make_env(env_id):
 
 
 def load_offline_set(args, obs_dim, act_dim):
-    """Alg. 1, l. 1: the offline set D (states the demonstrator visited, labelled with its noise-free actions),
-    or the user's `--demo-path` file; checked against the task's dimensions."""
+    """Alg. 1, l. 1: the offline set D (the demonstrator's states and noise-free actions) or `--demo-path`'s, checked."""
     if args.demo_path:
         try:
             states, actions = demonstrators.load_demonstrations(args.demo_path)
@@ -196,8 +195,7 @@ LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
 
 
 class Normalize(nn.Module):
-    """The networks' first layer: (s - mean) / std, clipped to +-5, with the offline set's fixed statistics.
-    Buffers, not parameters: no gradient moves them, and a saved model carries them."""
+    """The networks' first layer: (s - mean) / std, clipped to +-5, by the offline set's statistics (buffers: fixed, saved)."""
 
     def __init__(self, mean, std):
         super().__init__()
@@ -222,8 +220,7 @@ class Actor(nn.Module):
         self.normalize = normalize or nn.Identity()
         self.fc1 = nn.Linear(obs_dim, hidden)
         self.fc2 = nn.Linear(hidden, hidden)
-        self.fc_mean = nn.Linear(hidden, act_dim)
-        self.fc_logstd = nn.Linear(hidden, act_dim)
+        self.fc_mean, self.fc_logstd = nn.Linear(hidden, act_dim), nn.Linear(hidden, act_dim)  # the Gaussian's mean, log std
 
     def forward(self, s):
         x = torch.tanh(self.fc2(torch.tanh(self.fc1(self.normalize(s)))))
@@ -450,8 +447,7 @@ if __name__ == "__main__":
     demo_s, demo_a = load_offline_set(args, obs_dim, act_dim)
     normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
     actor = Actor(obs_dim, act_dim, args.hidden, normalize).to(device)
-    qf1, qf2 = (QNetwork(obs_dim, act_dim, args.hidden, normalize).to(device) for _ in range(2))
-    qf1_target, qf2_target = (QNetwork(obs_dim, act_dim, args.hidden, normalize).to(device) for _ in range(2))
+    qf1, qf2, qf1_target, qf2_target = (QNetwork(obs_dim, act_dim, args.hidden, normalize).to(device) for _ in range(4))
     qf1_target.load_state_dict(qf1.state_dict())
     qf2_target.load_state_dict(qf2.state_dict())
     q_optimizer = torch.optim.Adam(list(qf1.parameters()) + list(qf2.parameters()), lr=args.learning_rate)
