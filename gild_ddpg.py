@@ -144,20 +144,19 @@ def dense_id(env_id):
 def check_env_id(env_id):
     if env_id.endswith("-sparse") and env_id[: -len("-sparse")] in SPARSE_THRESHOLDS:
         return
-    if env_id in gym.registry:  # any other task: the networks need Box actions and flat Box observations
-        try:
-            env = gym.make(env_id)
-        except Exception as e:
-            raise SystemExit(f"--env {env_id}: gymnasium cannot make it ({type(e).__name__}: {str(e)[:200]})") from None
-        action_space, observation_space = env.action_space, env.observation_space
-        env.close()
-        if not (isinstance(action_space, gym.spaces.Box) and isinstance(observation_space, gym.spaces.Box)):
-            raise SystemExit(f"--env {env_id}: continuous (Box) actions and observations only, not {action_space}")
-        if len(observation_space.shape) != 1:
-            raise SystemExit(f"--env {env_id}: flat observations only, not of shape {observation_space.shape}")
-        return
-    known = [f"{k}-sparse" for k in SPARSE_THRESHOLDS] + ["Point2D"] + [f"{k}-v5" for k in SPARSE_THRESHOLDS]
-    raise SystemExit(f"unknown --env {env_id!r}; known tasks: {', '.join(known)} (or any gymnasium id)")
+    if env_id not in gym.registry:
+        known = [f"{k}-sparse" for k in SPARSE_THRESHOLDS] + ["Point2D"] + [f"{k}-v5" for k in SPARSE_THRESHOLDS]
+        raise SystemExit(f"unknown --env {env_id!r}; known tasks: {', '.join(known)} (or any gymnasium id)")
+    try:  # any other task: the networks need Box actions and flat Box observations
+        env = gym.make(env_id)
+    except Exception as e:
+        raise SystemExit(f"--env {env_id}: gymnasium cannot make it ({type(e).__name__}: {str(e)[:200]})") from None
+    action_space, observation_space = env.action_space, env.observation_space
+    env.close()
+    if not (isinstance(action_space, gym.spaces.Box) and isinstance(observation_space, gym.spaces.Box)):
+        raise SystemExit(f"--env {env_id}: continuous (Box) actions and observations only, not {action_space}")
+    if len(observation_space.shape) != 1:
+        raise SystemExit(f"--env {env_id}: flat observations only, not of shape {observation_space.shape}")
 
 
 def make_env(env_id):
@@ -201,14 +200,10 @@ def load_demonstrations(args, obs_dim, act_dim, device):
     else:
         states, actions = demonstrators.rollout(dense_id(args.env), args.demo_episodes, seed=args.seed)
     if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
-        raise SystemExit(
-            f"demonstrations are {states.shape[1]}-d states and {actions.shape[1]}-d actions; "
-            f"{args.env} has {obs_dim} and {act_dim}"
-        )
+        found = f"{states.shape[1]}-d states and {actions.shape[1]}-d actions"
+        raise SystemExit(f"demonstrations are {found}; {args.env} has {obs_dim} and {act_dim}")
     print(f"{len(states)} demonstration pairs")
-    return torch.as_tensor(states, dtype=torch.float32, device=device), torch.as_tensor(
-        actions, dtype=torch.float32, device=device
-    )
+    return tuple(torch.as_tensor(x, dtype=torch.float32, device=device) for x in (states, actions))
 
 
 # ---------------------------------------------------------------------------------------------- networks
