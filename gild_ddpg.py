@@ -318,8 +318,8 @@ def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, ta
 def gild_diagnostics(parts, g_omega, gild, weight_decay):
     """What shows GILD decaying to a constant or swamping the RL gradient, from one meta step's pieces: the norms of
     the three actor gradients (of L_GILD, L_RL and L_IL), the cosines of GILD's with RL's and with IL's, the spread
-    of f_omega over the demonstration batch, and the share of omega's coordinates where the meta-gradient exceeds
-    Adam's L2 term, weight_decay * |omega|. 0-d tensors, keyed by their TensorBoard tags."""
+    of f_omega over the demonstration batch, and the meta-gradient beside Adam's L2 term, weight_decay * omega: their
+    norms, and the share of omega's coordinates where the first is larger. 0-d tensors, keyed by TensorBoard tags."""
     g_rl, g_gild, g_il = (parameters_to_vector(parts[k]) for k in ("g_rl", "g_gild", "g_il"))
     omega, g_w = parameters_to_vector(gild.parameters()).detach(), parameters_to_vector(g_omega)
 
@@ -328,6 +328,8 @@ def gild_diagnostics(parts, g_omega, gild, weight_decay):
         return (a @ b) / (a.norm() * b.norm()).clamp(min=1e-300)
 
     return {
+        "losses/meta_grad_norm": g_w.norm(),
+        "losses/gild_decay_norm": weight_decay * omega.norm(),
         "gild/actor_grad_norm_gild": g_gild.norm(),
         "gild/actor_grad_norm_rl": g_rl.norm(),
         "gild/actor_grad_norm_il": g_il.norm(),
@@ -535,12 +537,9 @@ if __name__ == "__main__":
                 if global_step % 1000 == 0:
                     logger.scalar("losses/qf_loss", qf_loss.item(), global_step)
                     logger.scalar("charts/SPS", int(global_step / (time.time() - logger.start_time)), global_step)
-                    if meta_step:  # the meta-gradient beside Adam's L2 term, weight_decay * omega
-                        decay = args.gild_weight_decay * parameters_to_vector(gild.parameters()).norm()
+                    if meta_step:  # gild_diagnostics: the meta-gradient beside Adam's L2 term, weight_decay * omega, ...
                         logger.scalar("losses/meta_loss", loss_meta.item(), global_step)
                         logger.scalar("losses/gild_loss", loss_gild.item(), global_step)
-                        logger.scalar("losses/meta_grad_norm", parameters_to_vector(g_omega).norm().item(), global_step)
-                        logger.scalar("losses/gild_decay_norm", decay.item(), global_step)
                         for tag, value in gild_diagnostics(parts, g_omega, gild, args.gild_weight_decay).items():
                             logger.scalar(tag, value.item(), global_step)
 
