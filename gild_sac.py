@@ -1,41 +1,34 @@
 """SAC + GILD: a meta-learned imitation objective for sparse-reward RL, in one file.
 
-Deng et al., "Enhancing Online Reinforcement Learning with Meta-Learned Objective from Offline
-Data" (AAAI 2025). Three modes behind `--mode`:
-  rl    plain SAC (Haarnoja et al. 2018), the authors' hyperparameters; entropy temperature fixed
-        0.2 on Hopper and HalfCheetah, auto-tuned (target entropy -|A|) on Walker2d and Ant.
-  il    SAC+IL, Eq. (3): w_rl * L_RL + w_il * L_IL with L_IL = -mean log pi(a_d | s_d) (the paper's
-        stochastic-policy BC loss) and w_rl = beta / mean|Q| (TD3+BC style), w_il = 1.
+Deng et al., "Enhancing Online Reinforcement Learning with Meta-Learned Objective from Offline Data" (AAAI 2025). `--mode`:
+  rl    plain SAC (Haarnoja et al. 2018), the authors' hyperparameters; entropy temperature fixed 0.2 on Hopper and
+        HalfCheetah, auto-tuned (target entropy -|A|) on Walker2d and Ant.
+  il    SAC+IL, Eq. (3): w_rl * L_RL + w_il * L_IL with L_IL = -mean log pi(a_d | s_d) (the paper's stochastic-policy
+        BC loss) and w_rl = beta / mean|Q| (TD3+BC style), w_il = 1.
   gild  SAC+GILD, Algorithm 1 with Eq. (5)-(11); the meta step runs with every update.
 
-L_RL(s) = mean(alpha log pi(a|s) - min(Q1, Q2)(s, a)), a ~ pi(.|s) reparameterised: the entropy
-is inside the RL loss, of the look-aheads and of the meta-loss (Eq. 8 compares the per-sample
-soft values min Q - alpha log pi of the RL+GILD and RL+IL look-aheads, as the authors' code does).
+L_RL(s) = mean(alpha log pi(a|s) - min(Q1, Q2)(s, a)), a ~ pi(.|s) reparameterised: the entropy is inside the RL loss,
+of the look-aheads and of the meta-loss (Eq. 8 compares the per-sample soft values min Q - alpha log pi of the RL+GILD
+and RL+IL look-aheads, as the authors' code does).
 
 Where the paper and the authors' code (github slDeng1003/GILD) differ, the default is the paper:
-  * Eq. (6) weights:    paper w_rl = beta/mean|Q|, beta = 2.5   | code: 1   (--unit-il-weights)
-  * Eq. (8) tanh:       paper mean_s tanh(V' - V_bc) per sample  | code: tanh of the difference of
-                                                                   batch means (--tanh-of-means)
-  * GILD's input:       paper [pi(s_d), s_d, a_d]                | code: pi sampled on the replay
-                                                                   states s (--gild-on-replay-states)
-  * L_IL:               paper -log pi(a_d|s_d) of the squashed   | code: the pre-tanh Gaussian density
-                        (tanh) Gaussian, summed over dims        | at a_d, averaged (--il-pre-tanh)
-  * Warm start:         paper 1% of the run (--gild-warm-start    | code: GILD for the first 1e4 updates
-                        0.01)                                    | (--gild-warm-start-updates 10000)
-  * Critic init:        PyTorch's default                        | code: xavier-uniform, zero biases
-                                                                   (--xavier-critic)
-  * Target critics:     updated with every update                | code: every 2 (--target-network-frequency 2)
-  * Temperature loss:   -alpha (log pi + target), log pi after   | code: -log alpha (log pi + target), log pi
-                        the actor step                           | before it (--authors-alpha-loss)
-Sign of Eq. (8): as in gild_td3.py, we maximise the tanh gap (the paper's text and the code agree).
-The reparameterisation noise is drawn once per meta step and shared by both look-aheads on the
-validation states (common random numbers; the code draws it twice): same expectation, less noise.
+  * Eq. (6) weights:  paper w_rl = beta/mean|Q|, beta = 2.5        | code: 1 (--unit-il-weights)
+  * Eq. (8) tanh:     paper mean_s tanh(V' - V_bc) per sample      | code: tanh of the difference of means (--tanh-of-means)
+  * GILD's input:     paper [pi(s_d), s_d, a_d]                    | code: pi(s), s the replay states (--gild-on-replay-states)
+  * L_IL:             paper -log pi(a_d|s_d) of the squashed       | code: the pre-tanh Gaussian density at a_d,
+                      (tanh) Gaussian, summed over dims            | averaged (--il-pre-tanh)
+  * Warm start:       paper 1% of the run (--gild-warm-start 0.01) | code: first 1e4 updates (--gild-warm-start-updates 10000)
+  * Critic init:      PyTorch's default                            | code: xavier-uniform, zero biases (--xavier-critic)
+  * Target critics:   updated with every update                    | code: every 2 (--target-network-frequency 2)
+  * Temperature loss: -alpha (log pi + target), log pi after the   | code: -log alpha (log pi + target), log pi
+                      actor step                                   | before it (--authors-alpha-loss)
+Sign of Eq. (8): we maximise the tanh gap, as gild_td3.py explains. Both look-aheads on the validation states share one
+draw of the reparameterisation noise (common random numbers; the code draws it twice): same expectation, less noise.
 
-Speed: the omega-gradient of Eq. (9)-(11) is  -lr * d/domega < J u, dL_GILD/dpi(s_d) >,
-with u = dL_meta/dphi' and J = dpi(s_d)/dphi at fixed noise. We get J u with one forward-mode
-product through the actor (Actor.jvp, written out by hand: torch's forward-mode AD costs ~3x more
-here) and differentiate twice only through the small GILD network, whose first backward we share
-with L_GILD's actor gradient, instead of a second-order graph through the actor
+Speed: the omega-gradient of Eq. (9)-(11) is  -lr * d/domega < J u, dL_GILD/dpi(s_d) >, with u = dL_meta/dphi' and
+J = dpi(s_d)/dphi at fixed noise. We get J u with one forward-mode product through the actor (Actor.jvp, written out by
+hand: torch's forward-mode AD costs ~3x more here) and differentiate twice only through the small GILD network, whose
+first backward we share with L_GILD's actor gradient, instead of a second-order graph through the actor
 (tests/test_gild_math.py checks it by finite differences).
 """
 
@@ -282,8 +275,7 @@ class Actor(nn.Module):
         y = torch.tanh(mean + std * eps)
         return (1 - y.pow(2)) * (dmean + std * dlog_std * eps) * self.action_scale
 
-    def act(self, s):
-        """The deterministic action used for evaluation: the squashed mean."""
+    def act(self, s):  # the deterministic action used for evaluation: the squashed mean
         return torch.tanh(self.dist(s)[0]) * self.action_scale + self.action_bias
 
     def log_prob(self, s, a, pre_tanh=False):
@@ -335,21 +327,7 @@ def soft_value(actor, qf1, qf2, s, eps, alpha, params=None):
 
 
 def gild_meta_gradients(
-    actor,
-    qf1,
-    qf2,
-    gild,
-    s,
-    s_d,
-    a_d,
-    s_val,
-    noise,
-    lr,
-    alpha,
-    w_rl_fn,
-    tanh_of_means,
-    gild_on_replay_states=False,
-    il_pre_tanh=False,
+    actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, lr, alpha, w_rl_fn, tanh_of_means, gild_on_replay_states, il_pre_tanh
 ):
     """One meta step of Algorithm 1 (l. 6-9) without touching any parameter.
 
@@ -423,8 +401,7 @@ def gild_diagnostics(parts, g_omega, gild, weight_decay):
 
 
 # ==========================================================================================================
-# GILD: the algorithm's functions end here. Below: evaluation, replay buffer and logging (boilerplate);
-# then `main`, whose training loop is Algorithm 1 (each step marked with its line).
+# GILD: the algorithm's functions end here. Below: evaluation and logging (boilerplate), then `main`: Algorithm 1.
 # ==========================================================================================================
 
 
@@ -489,10 +466,8 @@ class Logger(run_utils.RunLogs):
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    checkpoint = None
-    if args.resume:
-        args = run_utils.resumed_args(args, Args, __file__)
-        checkpoint = run_utils.read_checkpoint(args)
+    args = run_utils.resumed_args(args, Args, __file__) if args.resume else args
+    checkpoint = run_utils.read_checkpoint(args) if args.resume else None
     check_args(args)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -522,32 +497,84 @@ if __name__ == "__main__":
     gild = GILDNetwork(obs_dim, act_dim).to(device)
     gild_optimizer = torch.optim.Adam(gild.parameters(), lr=args.gild_lr, weight_decay=args.gild_weight_decay)
     autotune = args.autotune if args.autotune is not None else args.env.split("-")[0] in ("Walker2d", "Ant")
+    alpha = args.alpha  # the entropy temperature
     if autotune:  # the authors tune log alpha with the actor's learning rate
         target_entropy = -float(act_dim)
         log_alpha = torch.zeros(1, requires_grad=True, device=device)
         alpha_optimizer = torch.optim.Adam([log_alpha], lr=args.policy_lr)
         alpha = log_alpha.exp().item()
-    else:
-        alpha = args.alpha
     rb = run_utils.ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
 
     if args.mode != "rl" and checkpoint is None:  # a resumed run takes its demonstrations from the checkpoint
         demo_states, demo_actions = load_demonstrations(args, obs_dim, act_dim, device)
 
-    def w_rl(q):  # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
-        return 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
+    # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
+    w_rl = lambda q: 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
+    variants = (args.tanh_of_means, args.gild_on_replay_states, args.il_pre_tanh)  # the authors' code's, if asked for
 
-    gild_updates = (  # GILD for the first gild_updates updates (Alg. 1's warm-start variant), then plain RL
-        args.gild_warm_start_updates
-        if args.gild_warm_start_updates is not None
-        else int(args.gild_warm_start * args.total_timesteps)
-    )
+    def update(batch, meta_step, target_step, log):
+        """One update of Algorithm 1 (l. 4-9) on a replay batch; returns what it logs (GILD's diagnostics only if `log`)."""
+        global alpha  # the temperature, when auto-tuned
+        s, a, r, s2, d = batch
+        # Alg. 1, l. 4-5: critic update, Eq. (5), SAC's soft clipped double Q target
+        with torch.no_grad():
+            q_target = r + args.gamma * (1 - d) * soft_value(actor, qf1_target, qf2_target, s2, torch.randn_like(a), alpha)
+        qf_loss = F.mse_loss(qf1(s, a), q_target) + F.mse_loss(qf2(s, a), q_target)
+        q_optimizer.zero_grad()
+        qf_loss.backward()
+        q_optimizer.step()
+        logged = {"losses/qf_loss": qf_loss.detach()}
+        if autotune and args.authors_alpha_loss:  # their temperature loss reads log pi before the actor step
+            with torch.no_grad():
+                _, log_pi_alpha = actor(s, torch.randn_like(a))
+        if meta_step:  # Alg. 1, l. 6-9, with every update
+            j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
+            s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
+            s_d, a_d, noise = demo_states[j], demo_actions[j], (torch.randn_like(a), torch.randn_like(a), torch.randn_like(a))
+            g, g_omega, loss_meta, loss_gild, parts = gild_meta_gradients(
+                actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, args.policy_lr, alpha, w_rl, *variants
+            )
+            for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
+                p.grad = gw
+            gild_optimizer.step()
+            for p, gp in zip(actor.parameters(), g):  # Alg. 1, l. 7: Eq. (7) with the omega from before l. 9
+                p.grad = gp
+            actor_optimizer.step()
+            logged.update({"losses/meta_loss": loss_meta, "losses/gild_loss": loss_gild})
+            if log:  # what GILD does to the actor's gradients, and omega's meta-gradient beside its weight decay
+                logged.update(gild_diagnostics(parts, g_omega, gild, args.gild_weight_decay))
+        else:
+            a_pi, log_pi = actor(s, torch.randn_like(a))
+            q = torch.min(qf1(s, a_pi), qf2(s, a_pi))
+            actor_loss = (alpha * log_pi - q).mean()  # Eq. (2), SAC's actor loss
+            if args.mode == "il":  # Eq. (3): SAC+IL
+                j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
+                loss_il = -actor.log_prob(demo_states[j], demo_actions[j], args.il_pre_tanh).mean()
+                actor_loss = w_rl(q) * actor_loss + loss_il
+            actor_optimizer.zero_grad()
+            actor_loss.backward()
+            actor_optimizer.step()
+        if autotune:  # the temperature, towards the target entropy
+            if not args.authors_alpha_loss:  # log pi after the actor step
+                with torch.no_grad():
+                    _, log_pi_alpha = actor(s, torch.randn_like(a))
+            scale = log_alpha if args.authors_alpha_loss else log_alpha.exp()
+            alpha_loss = -(scale * (log_pi_alpha + target_entropy)).mean()
+            alpha_optimizer.zero_grad()
+            alpha_loss.backward()
+            alpha_optimizer.step()
+            alpha = log_alpha.exp().item()
+        if target_step:
+            soft_update(qf1_target, qf1, args.tau)
+            soft_update(qf2_target, qf2, args.tau)
+        return {**logged, "losses/alpha": alpha}
+
+    gild_updates = args.gild_warm_start_updates  # GILD for the first gild_updates updates (Alg. 1's warm start), then RL
+    gild_updates = int(args.gild_warm_start * args.total_timesteps) if gild_updates is None else gild_updates
     max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
-    n_updates = 0
-    n_meta = 0
+    start_step, n_updates, n_meta = 0, 0, 0
     ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
     obs, _ = env.reset(seed=args.seed)
-    start_step = 0
     modules = dict(actor=actor, qf1=qf1, qf2=qf2, qf1_target=qf1_target, qf2_target=qf2_target, gild=gild)
     modules.update(q_optimizer=q_optimizer, actor_optimizer=actor_optimizer, gild_optimizer=gild_optimizer)
     if autotune:
@@ -594,95 +621,22 @@ if __name__ == "__main__":
 
             if global_step == args.learning_starts + 1:
                 logger.learning_started(global_step)
-            if global_step > args.learning_starts:
-                # Alg. 1, l. 4-5: critic update, Eq. (5), SAC's soft clipped double Q target
-                s, a, r, s2, d = rb.sample(args.batch_size)
-                with torch.no_grad():
-                    v2 = soft_value(actor, qf1_target, qf2_target, s2, torch.randn_like(a), alpha)
-                    q_target = r + args.gamma * (1 - d) * v2
-                qf_loss = F.mse_loss(qf1(s, a), q_target) + F.mse_loss(qf2(s, a), q_target)
-                q_optimizer.zero_grad()
-                qf_loss.backward()
-                q_optimizer.step()
+            if global_step > args.learning_starts:  # Alg. 1, l. 4-9: one update per environment step
                 n_updates += 1
-
-                if autotune and args.authors_alpha_loss:  # their temperature loss reads log pi before the actor step
-                    with torch.no_grad():
-                        _, log_pi_alpha = actor(s, torch.randn_like(a))
                 meta_step = args.mode == "gild" and n_updates <= gild_updates
-                if meta_step:  # Alg. 1, l. 6-9, with every update
-                    j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
-                    s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
-                    noise = (torch.randn_like(a), torch.randn_like(a), torch.randn_like(a))
-                    g, g_omega, loss_meta, loss_gild, parts = gild_meta_gradients(
-                        actor,
-                        qf1,
-                        qf2,
-                        gild,
-                        s,
-                        demo_states[j],
-                        demo_actions[j],
-                        s_val,
-                        noise,
-                        args.policy_lr,
-                        alpha,
-                        w_rl,
-                        args.tanh_of_means,
-                        args.gild_on_replay_states,
-                        args.il_pre_tanh,
-                    )
-                    for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
-                        p.grad = gw
-                    gild_optimizer.step()
-                    n_meta += 1
-                    for p, gp in zip(actor.parameters(), g):  # Alg. 1, l. 7: Eq. (7) with the omega from before l. 9
-                        p.grad = gp
-                    actor_optimizer.step()
-                else:
-                    a_pi, log_pi = actor(s, torch.randn_like(a))
-                    q = torch.min(qf1(s, a_pi), qf2(s, a_pi))
-                    actor_loss = (alpha * log_pi - q).mean()  # Eq. (2), SAC's actor loss
-                    if args.mode == "il":  # Eq. (3): SAC+IL
-                        j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
-                        loss_il = -actor.log_prob(demo_states[j], demo_actions[j], args.il_pre_tanh).mean()
-                        actor_loss = w_rl(q) * actor_loss + loss_il
-                    actor_optimizer.zero_grad()
-                    actor_loss.backward()
-                    actor_optimizer.step()
-                if autotune and args.authors_alpha_loss:
-                    alpha_loss = -(log_alpha * (log_pi_alpha + target_entropy)).mean()
-                elif autotune:
-                    with torch.no_grad():
-                        _, log_pi = actor(s, torch.randn_like(a))
-                    alpha_loss = -(log_alpha.exp() * (log_pi + target_entropy)).mean()
-                if autotune:
-                    alpha_optimizer.zero_grad()
-                    alpha_loss.backward()
-                    alpha_optimizer.step()
-                    alpha = log_alpha.exp().item()
-                if n_updates % args.target_network_frequency == 0:
-                    soft_update(qf1_target, qf1, args.tau)
-                    soft_update(qf2_target, qf2, args.tau)
-
+                n_meta += meta_step
+                target_step = n_updates % args.target_network_frequency == 0
+                logged = update(rb.sample(args.batch_size), meta_step, target_step, log=global_step % 1000 == 0)
                 if global_step % 1000 == 0:
-                    logger.scalar("losses/qf_loss", qf_loss.item(), global_step)
-                    logger.scalar("losses/alpha", alpha, global_step)
                     logger.scalar("charts/SPS", int(global_step / (time.time() - logger.start_time)), global_step)
-                    if meta_step:  # gild_diagnostics: the meta-gradient beside Adam's L2 term, weight_decay * omega, ...
-                        logger.scalar("losses/meta_loss", loss_meta.item(), global_step)
-                        logger.scalar("losses/gild_loss", loss_gild.item(), global_step)
-                        for tag, value in gild_diagnostics(parts, g_omega, gild, args.gild_weight_decay).items():
-                            logger.scalar(tag, value.item(), global_step)
+                    for tag, value in logged.items():
+                        logger.scalar(tag, float(value), global_step)
 
             if global_step % args.eval_freq == 0:
                 with logger.evaluating():
                     returns = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
                 max_avg_return = max(max_avg_return, returns.mean())
-                row = {
-                    "eval_return_mean": returns.mean(),
-                    "eval_return_std": returns.std(),
-                    "max_average_return": max_avg_return,
-                }
+                row = dict(eval_return_mean=returns.mean(), eval_return_std=returns.std(), max_average_return=max_avg_return)
                 logger.evaluation(global_step, row)
                 if args.stop_at_return is not None and returns.mean() >= args.stop_at_return:
                     print(f"reached --stop-at-return {args.stop_at_return}; stopping")
