@@ -1,29 +1,23 @@
 """DDPG + GILD: a meta-learned imitation objective for sparse-reward RL, in one file.
 
-Deng et al., "Enhancing Online Reinforcement Learning with Meta-Learned Objective from Offline
-Data" (AAAI 2025). Three modes behind `--mode`:
-  rl    plain DDPG as the authors run it: Fujimoto et al.'s "OurDDPG" (one critic, no target
-        policy smoothing, actor and targets updated every step) with 256-256 networks.
+Deng et al., "Enhancing Online Reinforcement Learning with Meta-Learned Objective from Offline Data" (AAAI 2025). `--mode`:
+  rl    plain DDPG as the authors run it: Fujimoto et al.'s "OurDDPG" (one critic, no target policy smoothing, actor
+        and targets updated every step) with 256-256 networks.
   il    DDPG+IL, Eq. (3): w_rl * L_RL + w_il * L_IL with w_rl = beta / mean|Q| (TD3+BC style).
   gild  DDPG+GILD, Algorithm 1 with Eq. (5)-(11); the meta step runs with every update.
 
 Where the paper and the authors' code (github slDeng1003/GILD) differ, the default is the paper:
-  * Eq. (6) weights:    paper w_rl = beta/mean|Q|, beta = 2.5   | code: 1   (--unit-il-weights)
-  * Eq. (8) tanh:       paper mean_s tanh(Q' - Q_bc) per sample  | code: tanh of the difference of
-                                                                   batch means (--tanh-of-means)
-  * Warm start:         paper 1% of the run (--gild-warm-start    | code: GILD for the first 1e4 updates
-                        0.01)                                    | (--gild-warm-start-updates 10000)
-Sign of Eq. (8): read with the descent step of Eq. (11), the paper's Eq. (8) would make RL+GILD
-*worse* than RL+IL, against its own text ("update GILD in the direction that RL+GILD is superior
-to RL+IL"). Both the text and the code maximise the tanh gap, so we minimise its negative.
+  * Eq. (6) weights: paper w_rl = beta/mean|Q|, beta = 2.5       | code: 1 (--unit-il-weights)
+  * Eq. (8) tanh:    paper mean_s tanh(Q' - Q_bc) per sample      | code: tanh of the difference of means (--tanh-of-means)
+  * Warm start:      paper 1% of the run (--gild-warm-start 0.01) | code: first 1e4 updates (--gild-warm-start-updates 10000)
+Sign of Eq. (8): with the descent step of Eq. (11), Eq. (8) as printed makes RL+GILD *worse* than RL+IL, against the
+text ("update GILD in the direction that RL+GILD is superior to RL+IL"); as text and code do, we maximise the tanh gap.
 
-Speed: the omega-gradient of Eq. (9)-(11) is  -alpha * d/domega < J u, dL_GILD/dpi(s_d) >,
-with u = dL_meta/dphi' and J = dpi(s_d)/dphi. We get J u with one forward-mode product through the
-actor (Actor.jvp, written out by hand: torch's forward-mode AD costs ~3x more here) and
-differentiate twice only through the small GILD network, whose first backward we share with
-L_GILD's actor gradient, instead of building a second-order graph through the actor
-(`create_graph=True`) as the authors do. Same gradient (tests/test_gild_math.py checks it against
-finite differences), less work.
+Speed: the omega-gradient of Eq. (9)-(11) is  -alpha * d/domega < J u, dL_GILD/dpi(s_d) >, with u = dL_meta/dphi' and
+J = dpi(s_d)/dphi. We get J u with one forward-mode product through the actor (Actor.jvp, written out by hand: torch's
+forward-mode AD costs ~3x more here) and differentiate twice only through the small GILD network, whose first backward
+we share with L_GILD's actor gradient, instead of building a second-order graph through the actor (`create_graph=True`)
+as the authors do. Same gradient (tests/test_gild_math.py checks it against finite differences), less work.
 """
 
 import os
@@ -221,8 +215,7 @@ class Actor(nn.Module):
         x = F.relu(self.fc2(x))
         return torch.tanh(self.fc_mu(x)) * self.action_scale + self.action_bias
 
-    def act(self, s):
-        """The deterministic action, what evaluation runs."""
+    def act(self, s):  # the deterministic action, what evaluation runs
         return self(s)
 
     def jvp(self, s, u):
@@ -341,8 +334,7 @@ def gild_diagnostics(parts, g_omega, gild, weight_decay):
 
 
 # ==========================================================================================================
-# GILD: the algorithm's functions end here. Below: evaluation, replay buffer and logging (boilerplate);
-# then `main`, whose training loop is Algorithm 1 (each step marked with its line).
+# GILD: the algorithm's functions end here. Below: evaluation and logging (boilerplate), then `main`: Algorithm 1.
 # ==========================================================================================================
 
 
@@ -407,10 +399,8 @@ class Logger(run_utils.RunLogs):
 
 if __name__ == "__main__":
     args = tyro.cli(Args)
-    checkpoint = None
-    if args.resume:
-        args = run_utils.resumed_args(args, Args, __file__)
-        checkpoint = run_utils.read_checkpoint(args)
+    args = run_utils.resumed_args(args, Args, __file__) if args.resume else args
+    checkpoint = run_utils.read_checkpoint(args) if args.resume else None
     check_args(args)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -441,20 +431,54 @@ if __name__ == "__main__":
     if args.mode != "rl" and checkpoint is None:  # a resumed run takes its demonstrations from the checkpoint
         demo_states, demo_actions = load_demonstrations(args, obs_dim, act_dim, device)
 
-    def w_rl(q):  # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
-        return 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
+    # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
+    w_rl = lambda q: 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
 
-    gild_updates = (  # GILD for the first gild_updates updates (Alg. 1's warm-start variant), then plain RL
-        args.gild_warm_start_updates
-        if args.gild_warm_start_updates is not None
-        else int(args.gild_warm_start * args.total_timesteps)
-    )
+    def update(batch, meta_step, log):
+        """One update of Algorithm 1 (l. 4-9) on a replay batch; returns what it logs (GILD's diagnostics only if `log`)."""
+        s, a, r, s2, d = batch
+        # Alg. 1, l. 4-5: critic update, Eq. (5)
+        with torch.no_grad():
+            q_target = r + args.gamma * (1 - d) * qf1_target(s2, actor_target(s2))
+        qf_loss = F.mse_loss(qf1(s, a), q_target)
+        q_optimizer.zero_grad()
+        qf_loss.backward()
+        q_optimizer.step()
+        logged = {"losses/qf_loss": qf_loss.detach()}
+        if meta_step:  # Alg. 1, l. 6-9, with every update
+            j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
+            s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
+            g, g_omega, loss_meta, loss_gild, parts = gild_meta_gradients(
+                actor, qf1, gild, s, demo_states[j], demo_actions[j], s_val, args.policy_lr, w_rl, args.tanh_of_means
+            )
+            for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
+                p.grad = gw
+            gild_optimizer.step()
+            for p, gp in zip(actor.parameters(), g):  # Alg. 1, l. 7: Eq. (7) with the omega from before l. 9
+                p.grad = gp
+            actor_optimizer.step()
+            logged.update({"losses/meta_loss": loss_meta, "losses/gild_loss": loss_gild})
+            if log:  # what GILD does to the actor's gradients, and omega's meta-gradient beside its weight decay
+                logged.update(gild_diagnostics(parts, g_omega, gild, args.gild_weight_decay))
+        else:
+            q = qf1(s, actor(s))
+            actor_loss = -q.mean()  # Eq. (2)
+            if args.mode == "il":  # Eq. (3): DDPG+IL
+                j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
+                actor_loss = w_rl(q) * actor_loss + F.mse_loss(actor(demo_states[j]), demo_actions[j])
+            actor_optimizer.zero_grad()
+            actor_loss.backward()
+            actor_optimizer.step()
+        soft_update(actor_target, actor, args.tau)
+        soft_update(qf1_target, qf1, args.tau)
+        return logged
+
+    gild_updates = args.gild_warm_start_updates  # GILD for the first gild_updates updates (Alg. 1's warm start), then RL
+    gild_updates = int(args.gild_warm_start * args.total_timesteps) if gild_updates is None else gild_updates
     max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
-    n_updates = 0
-    n_meta = 0
+    start_step, n_updates, n_meta = 0, 0, 0
     ep_return, ep_dense_return, ep_len = 0.0, 0.0, 0
     obs, _ = env.reset(seed=args.seed)
-    start_step = 0
     modules = dict(actor=actor, qf1=qf1, actor_target=actor_target, qf1_target=qf1_target, gild=gild)
     modules.update(q_optimizer=q_optimizer, actor_optimizer=actor_optimizer, gild_optimizer=gild_optimizer)
     if checkpoint is not None:  # --resume: everything that decides the rest of the run, as it was at the checkpoint
@@ -496,62 +520,21 @@ if __name__ == "__main__":
 
             if global_step == args.learning_starts + 1:
                 logger.learning_started(global_step)
-            if global_step > args.learning_starts:
-                # Alg. 1, l. 4-5: critic update, Eq. (5)
-                s, a, r, s2, d = rb.sample(args.batch_size)
-                with torch.no_grad():
-                    q_target = r + args.gamma * (1 - d) * qf1_target(s2, actor_target(s2))
-                qf_loss = F.mse_loss(qf1(s, a), q_target)
-                q_optimizer.zero_grad()
-                qf_loss.backward()
-                q_optimizer.step()
+            if global_step > args.learning_starts:  # Alg. 1, l. 4-9: one update per environment step
                 n_updates += 1
-
                 meta_step = args.mode == "gild" and n_updates <= gild_updates
-                if meta_step:  # Alg. 1, l. 6-9, with every update
-                    j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
-                    s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
-                    g, g_omega, loss_meta, loss_gild, parts = gild_meta_gradients(
-                        actor, qf1, gild, s, demo_states[j], demo_actions[j], s_val, args.policy_lr, w_rl, args.tanh_of_means
-                    )
-                    for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
-                        p.grad = gw
-                    gild_optimizer.step()
-                    n_meta += 1
-                    for p, gp in zip(actor.parameters(), g):  # Alg. 1, l. 7: Eq. (7) with the omega from before l. 9
-                        p.grad = gp
-                    actor_optimizer.step()
-                else:
-                    pi = actor(s)
-                    q = qf1(s, pi)
-                    actor_loss = -q.mean()  # Eq. (2)
-                    if args.mode == "il":  # Eq. (3): DDPG+IL
-                        j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
-                        actor_loss = w_rl(q) * actor_loss + F.mse_loss(actor(demo_states[j]), demo_actions[j])
-                    actor_optimizer.zero_grad()
-                    actor_loss.backward()
-                    actor_optimizer.step()
-                soft_update(actor_target, actor, args.tau)
-                soft_update(qf1_target, qf1, args.tau)
-
+                n_meta += meta_step
+                logged = update(rb.sample(args.batch_size), meta_step, log=global_step % 1000 == 0)
                 if global_step % 1000 == 0:
-                    logger.scalar("losses/qf_loss", qf_loss.item(), global_step)
                     logger.scalar("charts/SPS", int(global_step / (time.time() - logger.start_time)), global_step)
-                    if meta_step:  # gild_diagnostics: the meta-gradient beside Adam's L2 term, weight_decay * omega, ...
-                        logger.scalar("losses/meta_loss", loss_meta.item(), global_step)
-                        logger.scalar("losses/gild_loss", loss_gild.item(), global_step)
-                        for tag, value in gild_diagnostics(parts, g_omega, gild, args.gild_weight_decay).items():
-                            logger.scalar(tag, value.item(), global_step)
+                    for tag, value in logged.items():
+                        logger.scalar(tag, float(value), global_step)
 
             if global_step % args.eval_freq == 0:
                 with logger.evaluating():
                     returns = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
                 max_avg_return = max(max_avg_return, returns.mean())
-                row = {
-                    "eval_return_mean": returns.mean(),
-                    "eval_return_std": returns.std(),
-                    "max_average_return": max_avg_return,
-                }
+                row = dict(eval_return_mean=returns.mean(), eval_return_std=returns.std(), max_average_return=max_avg_return)
                 logger.evaluation(global_step, row)
                 if args.stop_at_return is not None and returns.mean() >= args.stop_at_return:
                     print(f"reached --stop-at-return {args.stop_at_return}; stopping")
