@@ -515,7 +515,7 @@ if __name__ == "__main__":
                 else:
                     j = torch.randint(0, n_il, (args.batch_size,), device=device)
                     loss_il = imitation_loss(actor(il_s[j]), il_a[j], args.il_reduction)
-                    g_rl, g_il, logged = cair_gradient(params, loss_rl, loss_il, lam, args)
+                    g_rl, g_il, logged = cair_gradient(params, loss_rl, loss_il, lam, args)  # d of Eq. (3) into .grad
                     for tag, v in {**logged, "losses/rl_loss": loss_rl.detach(), "losses/il_loss": loss_il.detach()}.items():
                         window[tag].append(v)
                 actor_optimizer.step()

@@ -413,7 +413,7 @@ def update(mb, il_s, il_a, lam, ent_coef, policy, value, optimizer, args):
         else:  # a_i ~ pi(.|s_i), reparameterised: the gradient reaches the log-std too
             a_il = dist_il.rsample() if args.il_action == "sample" else dist_il.mean
             loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
-        g_rl, g_il, logged = cair_gradient(list(policy.parameters()), loss_rl, loss_il, lam, args)
+        g_rl, g_il, logged = cair_gradient(list(policy.parameters()), loss_rl, loss_il, lam, args)  # d of Eq. (3) into .grad
         logged["losses/il_loss"] = loss_il.detach()
     nn.utils.clip_grad_norm_([*policy.parameters(), *value.parameters()], args.max_grad_norm)
     optimizer.step()

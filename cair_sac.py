@@ -536,7 +536,7 @@ if __name__ == "__main__":
                     pi_il = actor(il_s[j])  # a_i ~ pi(.|s_i), reparameterised: the gradient reaches the log-std too
                     a_il = pi_il.action if args.il_action == "sample" else pi_il.mean_action
                     loss_il = imitation_loss(a_il, il_a[j], args.il_reduction)
-                    g_rl, g_il, logged = cair_gradient(params, loss_rl, loss_il, lam, args)
+                    g_rl, g_il, logged = cair_gradient(params, loss_rl, loss_il, lam, args)  # d of Eq. (3) into .grad
                     for tag, v in {**logged, "losses/rl_loss": loss_rl.detach(), "losses/il_loss": loss_il.detach()}.items():
                         window[tag].append(v)
                 actor_optimizer.step()
