@@ -14,12 +14,14 @@ SHARED = [  # (top-level name, the scripts that must hold the same copy of it)
     ("Logger", GILD + CAIR),
     ("soft_update", OFF_POLICY),
     *[(name, CAIR) for name in ["EVAL_COLUMNS", "evaluate", "make_env", "load_offline_set", "Normalize", "cagrad", "cos"]],
-    *[(name, CAIR) for name in ["imitation_loss", "combine_gradients", "effective_lambda", "rl_share"]],
+    *[(name, CAIR) for name in ["imitation_loss", "combine_gradients", "effective_lambda", "rl_share", "cair_gradient"]],
+    ("ALIASES", CAIR),
+    ("QNetwork", CAIR[:2]),
     *[
         (name, GILD)
         for name in [
             *("EVAL_COLUMNS", "evaluate", "make_env", "load_demonstrations", "GatedDenseReward", "dense_id"),
-            "gild_diagnostics",
+            *("gild_diagnostics", "check_env_id"),
         ]
     ],
 ]
