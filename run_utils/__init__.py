@@ -12,7 +12,7 @@ Each script still says *what* its checkpoint holds (its networks, optimisers, co
 network); this package does *how*. Copy it beside a script you take into another project (with `demonstrators/`).
 """
 
-from run_utils.args import RunArgs
+from run_utils.args import RunArgs, out_of_range, run_name
 from run_utils.buffers import ReplayBuffer
 from run_utils.checkpoint import (
     CHECKPOINTED,
@@ -36,9 +36,11 @@ __all__ = [
     "RunLogs",
     "StopSignal",
     "env_state",
+    "out_of_range",
     "read_checkpoint",
     "resumed_args",
     "rng_states",
+    "run_name",
     "save_model",
     "set_env_state",
     "set_rng_states",

@@ -44,6 +44,30 @@ def resume(monkeypatch, folder, *flags):
     return args, run_utils.read_checkpoint(args)
 
 
+# ------------------------------------------------------------------------------------------ flags
+def test_out_of_range_names_each_bad_flag_with_its_value():
+    ranges = {"gamma": "(0, 1]", "total_timesteps": ">= 1", "seed": "[0, 10)", "threads": "> 0", "wandb_entity": ">= 0"}
+    assert run_utils.out_of_range(Args(), ranges) == []  # wandb_entity None: a per-task default, unset, is skipped
+    bad = Args(gamma=0.0, total_timesteps=-5, seed=10, threads=0)
+    assert run_utils.out_of_range(bad, ranges) == [
+        "--gamma must be in (0, 1], not 0.0",
+        "--total-timesteps must be >= 1, not -5",
+        "--seed must be in [0, 10), not 10",
+        "--threads must be > 0, not 0",
+    ]
+    assert run_utils.out_of_range(Args(gamma=1.0, seed=0), ranges) == []  # the closed ends are in
+    assert run_utils.out_of_range(Args(gamma=float("nan")), {"gamma": "(0, 1]"}) == ["--gamma must be in (0, 1], not nan"]
+
+
+def test_run_name_shows_the_ablations_that_differ_from_their_defaults(monkeypatch):
+    monkeypatch.setattr("run_utils.args.time.time", lambda: 1700000000.5)
+    ablations = ("gamma", "track", "wandb_project_name")
+    assert run_utils.run_name(Args(), "bc", ablations) == "Toy-v0__toy__bc__1__1700000000"
+    named = run_utils.run_name(Args(gamma=0.5, track=True, wandb_project_name="p", seed=3), "bc", ablations)
+    assert named == "Toy-v0__toy__bc-gamma-0.5-track-wandb-project-name-p__3__1700000000"
+    assert run_utils.run_name(Args(gamma=1e-5), "gild", ablations).split("__")[2] == "gild-gamma-1e-05"
+
+
 # ------------------------------------------------------------------------------------------ --resume
 def test_resume_takes_the_runs_own_arguments_and_the_safe_changes(tmp_path, monkeypatch):
     folder = make_run(tmp_path / "runs" / "r", step=200, gamma=0.9)
