@@ -58,3 +58,26 @@ def test_a_fall_under_cair_is_not_reproduction(tmp_path):
     assert "2. CAIR ends at 0.200 against the demonstrator's 0.395: not reproduced" in out
     assert "3. CAGrad does not hurt: not judged (CAIR at 40000, CAGrad off at 30000)" in out
     assert "33% of windows below 0" in out and out.split("4. ")[1].rstrip().endswith("not reproduced")
+
+
+def test_lambda_eff_pairs_each_evaluation_with_the_weight_applied(tmp_path, capsys):
+    from torch.utils.tensorboard import SummaryWriter
+
+    from benchmarks import cair_lambda_eff
+
+    for mode, tag in [("lambda-schedule-cair", "cair/lambda_eff"), ("cagrad-c-0", "charts/lambda"), ("old-cair", None)]:
+        run = tmp_path / "cair_ddpg" / "FetchPush-v4" / mode / "seed1" / "runs" / "run"
+        run.mkdir(parents=True)
+        header = "global_step,success_rate,return,demonstrator_success_rate,expert_success_rate,lambda,wall_time\n"
+        (run / "eval.csv").write_text(header + "10000,0.2,-40,0.395,0.825,0.9,1\n20000,0.4,-30,0.395,0.825,0.8,2\n")
+        writer = SummaryWriter(run)
+        writer.add_scalar("charts/lambda", 0.5, 1000)  # a run's first tag, so that an old CAIR run has one
+        for step, value in [(10000, 0.85), (20000, 0.7)] if tag else []:
+            writer.add_scalar(tag, value, step)
+        writer.close()
+    assert cair_lambda_eff.main(cair_lambda_eff.parse_args([str(tmp_path), "--out", str(tmp_path / "l.png")])) == 0
+    out, err = capsys.readouterr()
+    assert "| cair_ddpg lambda-schedule-cair seed1 | 20000 | 0.40 | 0.800 | 0.700 |" in out
+    assert "| cair_ddpg cagrad-c-0 seed1 | 10000 | 0.20 | 0.900 | 0.850 |" in out  # CAGrad off: lambda is lambda_eff
+    assert "old-cair" not in out and "left out (no cair/lambda_eff logged)" in err
+    assert (tmp_path / "l.png").read_bytes()[:4] == b"\x89PNG"
