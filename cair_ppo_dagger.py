@@ -52,9 +52,9 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     seed: int = 1
     """seed of the experiment"""
     torch_deterministic: bool = True
-    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    """cuDNN's deterministic algorithms, so that a GPU run repeats (`--no-torch-deterministic`: faster)"""
     cuda: bool = True
-    """if toggled, cuda will be used when available"""
+    """run on the GPU when torch sees one (`--no-cuda`: on the CPU)"""
     threads: int = 1
     """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
     save_model: bool = False
@@ -146,6 +146,12 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     """deterministic evaluation episodes"""
 
 
+ABLATIONS = (  # the flags a run's folder name shows where they are not the default (`bc-cagrad-c-0`)
+    "lambda_init lambda_schedule lambda_delta lambda_interval_unit cagrad_c cagrad_rescale"
+    " il_loss il_action il_reduction normalize_grads cos_ema anneal_with_lambda normalize_obs"
+).split()
+
+
 # -------------------------------------------------------------------------------------------------- task
 ALIASES = dict(PickAndPlace="FetchPickAndPlace-v4", Push="FetchPush-v4", Slide="FetchSlide-v4", Hammer=demonstrators.HAMMER)
 TABLE_3 = {  # (update epochs, entropy coefficient)
@@ -160,30 +166,25 @@ def check_args(args):
     """The task's full id and Table 3's defaults for flags left unset; then, at start-up, one line for any bad flag."""
     args.env = ALIASES.get(args.env, args.env)
     if args.env not in TABLE_3:
-        raise SystemExit(f"unknown --env {args.env!r}; known tasks: {', '.join(TABLE_3)} (aliases: {', '.join(ALIASES)})")
+        raise SystemExit(
+            f"unknown --env {args.env!r}; CAIR's tasks: {', '.join(TABLE_3)} (or {', '.join(ALIASES)}); GILD's tasks "
+            "(Hopper-sparse, ..., Point2D) run with gild_td3.py, gild_sac.py and gild_ddpg.py"
+        )
     epochs, ent = TABLE_3[args.env]
     args.update_epochs = epochs if args.update_epochs is None else args.update_epochs
     args.ent_coef = ent if args.ent_coef is None else args.ent_coef
-    rollout = args.num_envs * args.num_steps
-    sizes = [args.num_envs, args.num_steps, args.minibatch_size, args.update_epochs]
-    counts = [args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads, args.hidden]
-    checks = [
-        (0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
-        (0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
-        (0 <= args.cos_ema < 1 and 0 <= args.anneal_floor <= 1, "--cos-ema must be in [0, 1), --anneal-floor in [0, 1]"),
-        (0 < args.gamma <= 1 and 0 <= args.gae_lambda <= 1, "--gamma must be in (0, 1], --gae-lambda in [0, 1]"),
-        (min(sizes) >= 1, "--num-envs, --num-steps, --minibatch-size and --update-epochs must be >= 1"),
-        (min(counts) >= 1, "--lambda-interval, --lambda-iters, --demo-episodes, --threads and --hidden must be >= 1"),
-        (rollout % args.minibatch_size == 0, f"--minibatch-size must divide num_envs x num_steps = {rollout}"),
-        (args.total_timesteps >= rollout, f"--total-timesteps must be at least one rollout ({rollout})"),
-        (min(args.learning_rate, args.lambda_lr) > 0, "learning rates must be > 0"),
-        (min(args.clip_coef, args.max_grad_norm) > 0, "--clip-coef and --max-grad-norm must be > 0"),
-        (min(args.ent_coef, args.vf_coef) >= 0, "--ent-coef and --vf-coef must be >= 0"),
-        (min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0, "--lambda-mu0, --lambda-mu-lr, --lambda-delta >= 0"),
-        (min(args.eval_freq, args.eval_episodes) >= 1, "--eval-freq and --eval-episodes must be >= 1"),
-        (args.il != "dagger" or not args.demo_path, "--il dagger queries the shipped demonstrator; --demo-path is for bc"),
-    ]
-    problems = [message for ok, message in checks if not ok]
+    counts = "num_envs num_steps minibatch_size update_epochs lambda_interval lambda_iters demo_episodes threads hidden"
+    ranges = {"lambda_init": "[0, 1]", "cagrad_c": "[0, 1)", "cos_ema": "[0, 1)", "anneal_floor": "[0, 1]", "gamma": "(0, 1]"}
+    ranges |= {"gae_lambda": "[0, 1]"} | dict.fromkeys([*counts.split(), "eval_freq", "eval_episodes"], ">= 1")
+    ranges |= dict.fromkeys(["learning_rate", "lambda_lr", "clip_coef", "max_grad_norm"], "> 0")
+    ranges |= dict.fromkeys(["ent_coef", "vf_coef", "lambda_mu0", "lambda_mu_lr", "lambda_delta"], ">= 0")
+    problems, rollout = run_utils.out_of_range(args, ranges), args.num_envs * args.num_steps
+    if not problems and rollout % args.minibatch_size:
+        problems.append(f"--minibatch-size must divide num_envs x num_steps = {rollout}")
+    if not problems and args.total_timesteps < rollout:
+        problems.append(f"--total-timesteps must be at least one rollout ({rollout}), not {args.total_timesteps}")
+    if args.il == "dagger" and args.demo_path:
+        problems.append("--il dagger queries the shipped demonstrator; --demo-path is for bc")
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
 
@@ -483,11 +484,9 @@ class Logger(run_utils.RunLogs):
 
 
 if __name__ == "__main__":
-    args = tyro.cli(Args)
-    checkpoint = None
-    if args.resume:
-        args = run_utils.resumed_args(args, Args, __file__)
-        checkpoint = run_utils.read_checkpoint(args)
+    args = tyro.cli(Args, description=__doc__.split("\n")[0])
+    args = run_utils.resumed_args(args, Args, __file__) if args.resume else args
+    checkpoint = run_utils.read_checkpoint(args) if args.resume else None
     check_args(args)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -495,13 +494,13 @@ if __name__ == "__main__":
     torch.set_num_threads(args.threads)
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
-    run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
-    logger = Logger(__file__, args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
 
     same_step = gym.vector.AutoresetMode.SAME_STEP  # see the docstring
     envs = gym.vector.SyncVectorEnv([lambda: make_env(args.env) for _ in range(args.num_envs)], autoreset_mode=same_step)
     obs_dim, act_dim = envs.single_observation_space.shape[0], envs.single_action_space.shape[0]
     demo_s, demo_a = load_offline_set(args, obs_dim, act_dim)
+    run_name = run_utils.run_name(args, args.il, ABLATIONS)
+    logger = Logger(__file__, args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
     normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
     policy = Policy(obs_dim, act_dim, args.hidden, normalize).to(device)
     value = ValueNetwork(obs_dim, args.hidden, normalize).to(device)
@@ -610,8 +609,8 @@ if __name__ == "__main__":
             logger.scalar("charts/policy_learning_rate", optimizer.param_groups[0]["lr"], global_step)
             logger.scalar("charts/ent_coef", ent_coef, global_step)
             logger.scalar("charts/SPS", int(logger.learning_speed(global_step)), global_step)
-            if global_step >= next_eval:
-                next_eval += args.eval_freq
+            if global_step >= next_eval or global_step == last_step:  # every eval_freq steps, and at the end
+                next_eval += args.eval_freq * (global_step >= next_eval)
                 with logger.evaluating():
                     success, ret = evaluate(policy, args.env, args.eval_episodes, args.seed + 10_000, device)
                 logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})

@@ -1,14 +1,14 @@
 """SAC + CAIR (Conflict-Averse IL-RL) with BC or DAgger as the imitation part, in one file.
 
 The actor minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda starting at 1. Per actor update
-(Alg. 1, l. 10-13; `cair_gradient`) g_RL and g_IL are two gradients of the actor's parameters; the CAGrad direction d
-of Eq. (3), taken in a ball of radius c ||g_lambda|| around g_lambda, is rescaled and written into .grad, and the
+(Alg. 1, l. 10-13; `cair_gradient`) g_RL and g_IL are two gradients of the actor's parameters; the CAGrad direction
+d of Eq. (3), taken in a ball of radius c ||g_lambda|| around g_lambda, is rescaled and written into .grad, and the
 optimiser steps. Once every `lambda_interval` real episodes (l. 16-17; the paper: "every 10 task episodes", so 500
 steps on Fetch, 2,000 on Hammer) Algorithm 2 (`optimize_lambda`) sets lambda from the latest update's two gradients;
-it never rises. The critics and the temperature train as in plain SAC (the temperature's loss as Stable-Baselines3
-writes it). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with a_i ~ pi_theta(.|s_i): the squared error
-summed over action dimensions, on a reparameterised sample, so that imitation also shrinks the policy's spread
-(`--il-action mean` and `--il-reduction mean` give F.mse_loss of the mean action instead).
+it never rises. The critics and the temperature train as in plain SAC (Stable-Baselines3's temperature loss). L_IL
+is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with a_i ~ pi_theta(.|s_i): the squared error summed over action
+dimensions, on a reparameterised sample, so that imitation also shrinks the policy's spread (`--il-action mean` and
+`--il-reduction mean` give F.mse_loss of the mean action instead).
   --il bc       L_IL on the offline set: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000 steps),
                 labelled with its noise-free actions (`--demo-episodes`).
   --il dagger   L_IL on every state the learner visits, labelled by the demonstrator, aggregated over the run
@@ -54,9 +54,9 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     seed: int = 1
     """seed of the experiment"""
     torch_deterministic: bool = True
-    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    """cuDNN's deterministic algorithms, so that a GPU run repeats (`--no-torch-deterministic`: faster)"""
     cuda: bool = True
-    """if toggled, cuda will be used when available"""
+    """run on the GPU when torch sees one (`--no-cuda`: on the CPU)"""
     threads: int = 1
     """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
     save_model: bool = False
@@ -129,6 +129,10 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     """deterministic evaluation episodes"""
 
 
+# the flags a run's folder name shows where they are not the default (`bc-cagrad-c-0`)
+ABLATIONS = "lambda_schedule lambda_delta lambda_interval_unit cagrad_c il_action normalize_grads normalize_obs".split()
+
+
 # -------------------------------------------------------------------------------------------------- task
 ALIASES = dict(PickAndPlace="FetchPickAndPlace-v4", Push="FetchPush-v4", Slide="FetchSlide-v4", Hammer=demonstrators.HAMMER)
 TABLE_1 = {  # (learning rate, batch size)
@@ -143,23 +147,22 @@ def check_args(args):
     """The task's full id and Table 1's defaults for flags left unset; then, at start-up, one line for any bad flag."""
     args.env = ALIASES.get(args.env, args.env)
     if args.env not in TABLE_1:
-        raise SystemExit(f"unknown --env {args.env!r}; known tasks: {', '.join(TABLE_1)} (aliases: {', '.join(ALIASES)})")
+        raise SystemExit(
+            f"unknown --env {args.env!r}; CAIR's tasks: {', '.join(TABLE_1)} (or {', '.join(ALIASES)}); GILD's tasks "
+            "(Hopper-sparse, ..., Point2D) run with gild_td3.py, gild_sac.py and gild_ddpg.py"
+        )
     lr, batch = TABLE_1[args.env]
     args.learning_rate = lr if args.learning_rate is None else args.learning_rate
     args.batch_size = batch if args.batch_size is None else args.batch_size
-    sizes = [args.batch_size, args.buffer_size, args.lambda_interval, args.lambda_iters, args.demo_episodes, args.threads]
-    checks = [
-        (0 <= args.lambda_init <= 1, "--lambda-init must be in [0, 1]"),
-        (0 <= args.cagrad_c < 1, "--cagrad-c must be in [0, 1)"),
-        (0 < args.gamma <= 1 and 0 < args.tau <= 1, "--gamma and --tau must be in (0, 1]"),
-        (min(sizes) >= 1, "--batch-size, --buffer-size, --lambda-interval, --lambda-iters, --demo-episodes, --threads >= 1"),
-        (min(args.learning_rate, args.lambda_lr) > 0, "learning rates must be > 0"),
-        (min(args.lambda_mu0, args.lambda_mu_lr, args.lambda_delta) >= 0, "--lambda-mu0, --lambda-mu-lr, --lambda-delta >= 0"),
-        (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
-        (min(args.eval_freq, args.eval_episodes, args.hidden) >= 1, "--eval-freq, --eval-episodes, --hidden >= 1"),
-        (args.il != "dagger" or not args.demo_path, "--il dagger queries the shipped demonstrator; --demo-path is for bc"),
-    ]
-    problems = [message for ok, message in checks if not ok]
+    counts = "batch_size buffer_size lambda_interval lambda_iters demo_episodes threads total_timesteps eval_freq"
+    ranges = {"lambda_init": "[0, 1]", "cagrad_c": "[0, 1)", "gamma": "(0, 1]", "tau": "(0, 1]"}
+    ranges |= dict.fromkeys([*counts.split(), "eval_episodes", "hidden"], ">= 1") | {"learning_starts": ">= 0"}
+    ranges |= dict.fromkeys(["learning_rate", "lambda_lr"], "> 0") | dict.fromkeys(
+        ["lambda_mu0", "lambda_mu_lr", "lambda_delta"], ">= 0"
+    )
+    problems = run_utils.out_of_range(args, ranges)
+    if args.il == "dagger" and args.demo_path:
+        problems.append("--il dagger queries the shipped demonstrator; --demo-path is for bc")
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
 
@@ -426,11 +429,9 @@ class Logger(run_utils.RunLogs):
 
 
 if __name__ == "__main__":
-    args = tyro.cli(Args)
-    checkpoint = None
-    if args.resume:
-        args = run_utils.resumed_args(args, Args, __file__)
-        checkpoint = run_utils.read_checkpoint(args)
+    args = tyro.cli(Args, description=__doc__.split("\n")[0])
+    args = run_utils.resumed_args(args, Args, __file__) if args.resume else args
+    checkpoint = run_utils.read_checkpoint(args) if args.resume else None
     check_args(args)
     random.seed(args.seed)
     np.random.seed(args.seed)
@@ -438,13 +439,13 @@ if __name__ == "__main__":
     torch.set_num_threads(args.threads)
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
-    run_name = f"{args.env}__{args.exp_name}__{args.il}__{args.seed}__{int(time.time())}"
-    logger = Logger(__file__, args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
 
     env = make_env(args.env)
     env.action_space.seed(args.seed)
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
     demo_s, demo_a = load_offline_set(args, obs_dim, act_dim)
+    run_name = run_utils.run_name(args, args.il, ABLATIONS)
+    logger = Logger(__file__, args, run_name, args.il, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
     normalize = Normalize(demo_s.mean(0), demo_s.std(0)) if args.normalize_obs else nn.Identity()
     actor = Actor(obs_dim, act_dim, args.hidden, normalize).to(device)
     qf1, qf2, qf1_target, qf2_target = (QNetwork(obs_dim, act_dim, args.hidden, normalize).to(device) for _ in range(4))
@@ -452,8 +453,7 @@ if __name__ == "__main__":
     qf2_target.load_state_dict(qf2.state_dict())
     q_optimizer = torch.optim.Adam(list(qf1.parameters()) + list(qf2.parameters()), lr=args.learning_rate)
     actor_optimizer = torch.optim.Adam(actor.parameters(), lr=args.learning_rate)
-    target_entropy = -float(act_dim)  # SAC's automatic temperature (Table 1: "Auto")
-    log_alpha = torch.zeros(1, requires_grad=True, device=device)
+    log_alpha, target_entropy = torch.zeros(1, requires_grad=True, device=device), -float(act_dim)  # Table 1: "Auto"
     alpha_optimizer = torch.optim.Adam([log_alpha], lr=args.learning_rate)
     rb = run_utils.ReplayBuffer(min(args.buffer_size, args.total_timesteps), obs_dim, act_dim, device)
     params = list(actor.parameters())
@@ -562,7 +562,7 @@ if __name__ == "__main__":
                     logger.scalar("charts/SPS", int(global_step / (time.time() - logger.start_time)), global_step)
                     logger.window_means(window, global_step)
 
-            if global_step % args.eval_freq == 0:
+            if global_step % args.eval_freq == 0 or global_step == args.total_timesteps:  # and at the end
                 with logger.evaluating():
                     success, ret = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
                 logger.evaluation(global_step, {"success_rate": success, "return": ret, **bars, "lambda": lam})

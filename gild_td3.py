@@ -51,9 +51,9 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     seed: int = 1
     """seed of the experiment"""
     torch_deterministic: bool = True
-    """if toggled, `torch.backends.cudnn.deterministic=True`"""
+    """cuDNN's deterministic algorithms, so that a GPU run repeats (`--no-torch-deterministic`: faster)"""
     cuda: bool = True
-    """if toggled, cuda will be used when available"""
+    """run on the GPU when torch sees one (`--no-cuda`: on the CPU)"""
     threads: int = 1
     """torch CPU threads; keep 1 when runs share a machine (oversubscription is ~100x slower)"""
     save_model: bool = False
@@ -124,6 +124,13 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     """stop once the mean evaluation return reaches this (used to train behaviour policies)"""
 
 
+# the flags a run's folder name shows where they are not the default (`gild-gild-weight-decay-1e-05`)
+ABLATIONS = (
+    "gild_weight_decay gild_warm_start gild_warm_start_updates"
+    " unit_il_weights tanh_of_means xavier_critic meta_every_iteration"
+).split()
+
+
 # -------------------------------------------------------------------------------------------------- task
 SPARSE_THRESHOLDS = {"Hopper": 1.0, "Walker2d": 1.0, "HalfCheetah": 2.0, "Ant": 1.0}
 
@@ -152,6 +159,8 @@ def dense_id(env_id):
 def check_env_id(env_id):
     if env_id.endswith("-sparse") and env_id[: -len("-sparse")] in SPARSE_THRESHOLDS:
         return
+    if env_id.startswith(("Fetch", "AdroitHand")):
+        raise SystemExit(f"--env {env_id} is a CAIR task: run it with cair_ddpg.py, cair_sac.py or cair_ppo_dagger.py")
     if env_id not in gym.registry:
         known = [f"{k}-sparse" for k in SPARSE_THRESHOLDS] + ["Point2D"] + [f"{k}-v5" for k in SPARSE_THRESHOLDS]
         raise SystemExit(f"unknown --env {env_id!r}; known tasks: {', '.join(known)} (or any gymnasium id)")
@@ -177,21 +186,10 @@ def make_env(env_id):
 def check_args(args):
     """Fail at start-up with one line, not after an hour."""
     check_env_id(args.env)
-    checks = [
-        (0 < args.gamma <= 1, "--gamma must be in (0, 1]"),
-        (0 < args.tau <= 1, "--tau must be in (0, 1]"),
-        (0 <= args.gild_warm_start <= 1, "--gild-warm-start must be in [0, 1]"),
-        ((args.gild_warm_start_updates or 0) >= 0, "--gild-warm-start-updates must be >= 0"),
-        (min(args.batch_size, args.buffer_size) >= 1, "--batch-size and --buffer-size must be >= 1"),
-        (args.gild_weight_decay >= 0, "--gild-weight-decay must be >= 0"),
-        (args.policy_frequency >= 1, "--policy-frequency must be >= 1"),
-        (min(args.policy_lr, args.q_lr, args.gild_lr) > 0, "learning rates must be > 0"),
-        (args.total_timesteps >= 1 and args.learning_starts >= 0, "--total-timesteps >= 1, --learning-starts >= 0"),
-        (min(args.eval_freq, args.eval_episodes) >= 1, "--eval-freq and --eval-episodes must be >= 1"),
-        (args.threads >= 1, "--threads must be >= 1"),
-        (args.demo_episodes >= 1, "--demo-episodes must be >= 1"),
-    ]
-    problems = [message for ok, message in checks if not ok]
+    counts = "batch_size buffer_size total_timesteps eval_freq eval_episodes threads demo_episodes policy_frequency"
+    ranges = {"gamma": "(0, 1]", "tau": "(0, 1]", "gild_warm_start": "[0, 1]", "gild_warm_start_updates": ">= 0"}
+    ranges |= dict.fromkeys(counts.split(), ">= 1") | dict.fromkeys(["policy_lr", "q_lr", "gild_lr"], "> 0")
+    problems = run_utils.out_of_range(args, ranges | {"gild_weight_decay": ">= 0", "learning_starts": ">= 0"})
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
     if args.mode != "rl" and args.demo_path is None and not demonstrators.has_demonstrator(dense_id(args.env)):
@@ -413,7 +411,7 @@ class Logger(run_utils.RunLogs):
 
 
 if __name__ == "__main__":
-    args = tyro.cli(Args)
+    args = tyro.cli(Args, description=__doc__.split("\n")[0])
     args = run_utils.resumed_args(args, Args, __file__) if args.resume else args
     checkpoint = run_utils.read_checkpoint(args) if args.resume else None
     check_args(args)
@@ -423,8 +421,6 @@ if __name__ == "__main__":
     torch.set_num_threads(args.threads)
     torch.backends.cudnn.deterministic = args.torch_deterministic
     device = torch.device("cuda" if torch.cuda.is_available() and args.cuda else "cpu")
-    run_name = f"{args.env}__{args.exp_name}__{args.mode}__{args.seed}__{int(time.time())}"
-    logger = Logger(__file__, args, run_name, args.mode, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
 
     env = make_env(args.env)
     env.action_space.seed(args.seed)
@@ -450,6 +446,8 @@ if __name__ == "__main__":
 
     if args.mode != "rl" and checkpoint is None:  # a resumed run takes its demonstrations from the checkpoint
         demo_states, demo_actions = load_demonstrations(args, obs_dim, act_dim, device)
+    run_name = run_utils.run_name(args, args.mode, ABLATIONS)
+    logger = Logger(__file__, args, run_name, args.mode, device, EVAL_COLUMNS, checkpoint and checkpoint["logger"])
 
     # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
     w_rl = lambda q: 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
@@ -556,7 +554,7 @@ if __name__ == "__main__":
                     for tag, value in logged.items():
                         logger.scalar(tag, float(value), global_step)
 
-            if global_step % args.eval_freq == 0:
+            if global_step % args.eval_freq == 0 or global_step == args.total_timesteps:  # and at the end
                 with logger.evaluating():
                     returns = evaluate(actor, args.env, args.eval_episodes, args.seed + 10_000, device)
                 max_avg_return = max(max_avg_return, returns.mean())

@@ -5,6 +5,8 @@ import importlib.util
 import numpy as np
 import pytest
 
+from conftest import ROOT
+
 pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
 
 GILD = ["gild_td3.py", "gild_sac.py", "gild_ddpg.py"]
@@ -33,7 +35,11 @@ def assert_clear_error(proc, message):
         *[(s, ["--gild-warm-start", "2"], "--gild-warm-start must be in [0, 1]") for s in GILD],
         *[(s, ["--env", "Swimmer-v5", "--mode", "gild"], "--demo-path") for s in GILD],
         *[(s, ["--buffer-size", "0"], "--buffer-size must be >= 1") for s in GILD],
-        *[(s, ["--buffer-size", "0"], "--buffer-size, --lambda-interval, --lambda-iters, --demo-episodes") for s in CAIR[:2]],
+        *[(s, ["--buffer-size", "0"], "--buffer-size must be >= 1, not 0") for s in CAIR[:2]],
+        *[(s, ["--total-timesteps", "-5"], "--total-timesteps must be >= 1, not -5") for s in ("gild_ddpg.py", "cair_sac.py")],
+        ("cair_ppo_dagger.py", ["--minibatch-size", "0"], "--minibatch-size must be >= 1, not 0"),
+        ("gild_td3.py", ["--env", "FetchPush-v4"], "is a CAIR task: run it with cair_ddpg.py"),
+        ("cair_ddpg.py", ["--env", "Hopper-sparse"], "run with gild_td3.py, gild_sac.py and gild_ddpg.py"),
         *[(s, ["--gild-weight-decay", "-1e-4"], "--gild-weight-decay must be >= 0") for s in GILD],
         *[(s, ["--env", "CartPole-v1"], "continuous (Box) actions and observations only") for s in GILD],
     ],
@@ -77,10 +83,18 @@ def test_bad_demonstrations_file(run_script, tmp_path, script, kind):
     path, message = write_bad_file(tmp_path, kind)
     proc = run_script(script, *DEMO_FLAGS[script], "--demo-path", str(path), check=False)
     assert_clear_error(proc, message)
-    assert not list(proc.runs.glob("*/model.npz"))
+    assert not proc.runs.exists()  # refused before the run's folder is made
 
 
 @pytest.mark.skipif(importlib.util.find_spec("wandb") is not None, reason="wandb is installed")
 @pytest.mark.parametrize("script", ["gild_sac.py", "cair_ppo_dagger.py"])  # run_utils.RunLogs, in test_run_utils.py too
 def test_track_without_wandb(run_script, script):
     assert_clear_error(run_script(script, "--track", check=False), "pip install wandb")
+
+
+@pytest.mark.parametrize("script", ["gild_sac.py", "cair_ddpg.py"])
+def test_help_says_what_the_script_is(run_script, script):
+    proc = run_script(script, "--help")
+    first = (ROOT / script).read_text().split('"""')[1].splitlines()[0]  # the module docstring's first line
+    assert first in proc.stdout and "if toggled" not in proc.stdout, proc.stdout[:500]
+    assert script != "gild_sac.py" or "--autotune {True,False}" in proc.stdout

@@ -115,7 +115,7 @@ def test_a_finished_run_continues_to_a_larger_total(tmp_path, finished_run):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "done: 450 steps" in resumed.stdout
     steps = [row.split(",")[0] for row in (run / "eval.csv").read_text().splitlines()[1:]]
-    assert steps == ["100", "200", "300", "400"]
+    assert steps == ["100", "200", "300", "400", "450"]  # every --eval-freq steps, and at the end
 
 
 # ------------------------------------------------------------------------------------------ bad input

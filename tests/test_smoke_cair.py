@@ -53,6 +53,13 @@ def test_lambda_schedules(run_script, script, flags, expected):
     assert float(row["lambda"]) == pytest.approx(expected, abs=1e-4)
 
 
+def test_a_run_shorter_than_eval_freq_is_evaluated_at_its_end_and_its_folder_names_the_ablation(run_script):
+    proc = run_script("cair_ddpg.py", *TINY, "--env", "Push", "--cagrad-c", "0", "--eval-freq", "1000")
+    assert [row["global_step"] for row in eval_rows(proc)] == ["300"]
+    (run,) = proc.runs.glob("*")
+    assert run.name.split("__")[1:4] == ["cair_ddpg", "bc-cagrad-c-0", "1"]
+
+
 def test_lambda_interval_counted_in_updates(run_script):  # A.2's other reading; the same lines in cair_sac.py
     flags = ["--lambda-schedule", "fixed-step", "--lambda-delta", "0.002", "--lambda-interval-unit", "updates"]
     flags += ["--normalize-grads"]  # and the flag's way through the loop (combine_gradients: test_cair_math.py)
@@ -138,8 +145,9 @@ def test_ppo_dagger_aggregates_the_demonstrators_labels_of_every_rollout_state(r
 
 
 def test_ppo_rounds_the_total_up_to_whole_rollouts_and_evaluates_at_the_end(run_script):
-    # 200 steps are 1.6 rollouts of 128: like Stable-Baselines3's learn, the run does 2, and evaluates at the end
-    proc = run_script(PPO, *TINY_PPO, "--env", "Push", "--il", "none", "--total-timesteps", "200", "--eval-freq", "200")
+    # 200 steps are 1.6 rollouts of 128: like Stable-Baselines3's learn, the run does 2, and evaluates at the end (also
+    # when the run is shorter than --eval-freq)
+    proc = run_script(PPO, *TINY_PPO, "--env", "Push", "--il", "none", "--total-timesteps", "200", "--eval-freq", "1000")
     assert "8 policy updates" in proc.stdout
     assert [row["global_step"] for row in eval_rows(proc)] == ["256"]
 
