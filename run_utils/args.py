@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass
 class RunArgs:
     track: bool = False
-    """if toggled, the run is also logged to Weights & Biases (`pip install wandb`)"""
+    """also log the run to Weights & Biases (`pip install wandb` first)"""
     wandb_project_name: str = "il-rl-reference"
     """the Weights & Biases project"""
     wandb_entity: str | None = None

@@ -24,7 +24,7 @@ def assert_clear_error(proc, message):
 @pytest.mark.parametrize(
     "script, args, message",
     [
-        *[(s, ["--env", "FetchReach-v4"], "known tasks: FetchPickAndPlace-v4, FetchPush-v4") for s in CAIR],
+        *[(s, ["--env", "FetchReach-v4"], "CAIR's tasks: FetchPickAndPlace-v4, FetchPush-v4") for s in CAIR],
         *[(s, ["--cagrad-c", "1"], "--cagrad-c must be in [0, 1)") for s in CAIR],
         *[(s, ["--lambda-init", "1.5"], "--lambda-init must be in [0, 1]") for s in CAIR],
         ("cair_ppo_dagger.py", ["--minibatch-size", "1000"], "--minibatch-size must divide num_envs x num_steps = 2048"),
