@@ -16,7 +16,8 @@ pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not 
 OFF_POLICY = "--learning-starts 100 --batch-size 32 --eval-episodes 1"
 CAIR = "--env Push --hidden 64 --demo-episodes 2 --lambda-interval 1"  # Algorithm 2 after every episode
 # short runs that learn, take meta or lambda steps, and cross episode ends: TD3 and SAC (the temperature) of GILD, SAC
-# on Hammer and PPO with DAgger (its rollout state) of CAIR; the DDPG scripts hold the same checkpoint code (test_style)
+# on Hammer and PPO with DAgger (its rollout state) of CAIR, each stopped one way; the checkpoint mechanics are
+# run_utils' (test_run_utils.py), and the DDPG scripts, not run here, list the same state as their TD3 and SAC siblings
 CASES = {
     "gild_td3.py": f"--env Hopper-sparse --mode gild --total-timesteps 500 --eval-freq 100 {OFF_POLICY}",
     "gild_sac.py": f"--env Hopper-sparse --mode gild --autotune True --total-timesteps 400 --eval-freq 100 {OFF_POLICY}",
@@ -76,7 +77,7 @@ def assert_same_run(a, b):
             assert np.array_equal(fa[k], fb[k]), k
 
 
-@pytest.mark.parametrize("script", CASES)
+@pytest.mark.parametrize("script", ["gild_sac.py", "cair_ppo_dagger.py"])  # one end-to-end case per family and way
 def test_a_run_stopped_by_sigterm_and_resumed_ends_as_one_left_alone(tmp_path, left_alone, script):
     flags = CASES[script].split()
     proc = start(script, flags + ["--checkpoint-every", "0"], tmp_path / "stopped")
@@ -91,7 +92,7 @@ def test_a_run_stopped_by_sigterm_and_resumed_ends_as_one_left_alone(tmp_path, l
     assert_same_run(left_alone(script), run)
 
 
-@pytest.mark.parametrize("script", ["gild_td3.py", "cair_ppo_dagger.py"])
+@pytest.mark.parametrize("script", ["gild_td3.py", "cair_sac.py"])
 def test_a_run_killed_after_a_checkpoint_resumes_from_it(tmp_path, left_alone, script):
     """SIGKILL leaves the last periodic checkpoint; evaluations logged after it are dropped and done again."""
     flags = CASES[script].split() + ["--checkpoint-every", "256" if script == "cair_ppo_dagger.py" else "150"]
