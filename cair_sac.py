@@ -189,7 +189,7 @@ def load_offline_set(args, obs_dim, act_dim):
         print(f"offline set: {args.demo_episodes} demonstrator episodes, {len(states)} pairs, success {success:.2f}")
     if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
         shapes = f"{states.shape[1]}-d states and {actions.shape[1]}-d actions"
-        raise SystemExit(f"demonstrations are {shapes}; {args.env} has {obs_dim} and {act_dim}")
+        raise SystemExit(f"--demo-path: {args.demo_path}: demonstrations are {shapes}; {args.env} has {obs_dim} and {act_dim}")
     return states, actions
 
 

@@ -191,7 +191,7 @@ def load_demonstrations(args, obs_dim, act_dim, device):
         states, actions = demonstrators.rollout(dense_id(args.env), args.demo_episodes, seed=args.seed)
     if states.shape[1] != obs_dim or actions.shape[1] != act_dim:
         found = f"{states.shape[1]}-d states and {actions.shape[1]}-d actions"
-        raise SystemExit(f"demonstrations are {found}; {args.env} has {obs_dim} and {act_dim}")
+        raise SystemExit(f"--demo-path: {args.demo_path}: demonstrations are {found}; {args.env} has {obs_dim} and {act_dim}")
     print(f"{len(states)} demonstration pairs")
     return tuple(torch.as_tensor(x, dtype=torch.float32, device=device) for x in (states, actions))
 

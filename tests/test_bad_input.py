@@ -83,6 +83,7 @@ def test_bad_demonstrations_file(run_script, tmp_path, script, kind):
     path, message = write_bad_file(tmp_path, kind)
     proc = run_script(script, *DEMO_FLAGS[script], "--demo-path", str(path), check=False)
     assert_clear_error(proc, message)
+    assert proc.stderr.strip().splitlines()[-1].startswith(f"--demo-path: {path}: ")  # every file error names the file
     assert not proc.runs.exists()  # refused before the run's folder is made
 
 

@@ -144,6 +144,8 @@ def test_plot_reads_a_scripts_runs_folder_and_a_single_run(tmp_path):
 def test_the_tools_run_from_the_repository_root_as_a_file_or_a_module(command):
     proc = run_python(*command, "--help")  # no PYTHONPATH: as a user runs them
     assert proc.returncode == 0 and proc.stdout.startswith("usage:"), proc.stderr
+    description = proc.stdout.split("\n\n")[1].strip()  # the docstring's first line: a whole sentence, not cut short
+    assert description.endswith("."), description
 
 
 def test_gild_point2d_tables_reproduce_the_reports_numbers(capsys, tmp_path):
