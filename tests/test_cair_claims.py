@@ -12,6 +12,7 @@ MODES = {  # folder: (success per evaluation, lambda, cos(d, g_IL) per window)
     "cagrad-c-0": ([0.30, 0.32, 0.36, 0.46], 0.6, [0.4, 0.1, 0.05]),
     "lambda-schedule-fixed-step-lambda-delta-0.2": ([0.05, 0.10, 0.10, 0.15], 0.0, [-0.2, -0.3, 0.1]),
     "lambda-schedule-constant-cagrad-c-0": ([0.30, 0.34, 0.36, 0.36], 1.0, [1.0, 1.0, 1.0]),
+    "lambda-schedule-cair-normalize-grads": ([0.30, 0.32, 0.40, 0.60], 0.6, [0.5, 0.4, 0.3]),
 }
 
 
@@ -45,6 +46,8 @@ def test_claims_are_stated_with_their_numbers(tmp_path):
     out = run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
     assert "1. no negative transfer: CAIR's drawdown 0.040 (within 0.1)" in out and "(falls): reproduced" in out
     assert "2. CAIR ends at 0.500 against the demonstrator's 0.395: reproduced" in out
+    unit = "1u. with unit gradients (--normalize-grads): CAIR's drawdown 0.000, below BC only by up to 0.020, ends at 0.600"
+    assert unit + " at 40000: no dip" in out
     assert "3. CAGrad does not hurt: CAIR 0.500 against CAGrad off 0.460" in out
     figure_3 = "under fixed-step cos(g_lambda, g_IL) -0.233, with CAGrad cos(d, g_IL) -0.133: reproduced"
     assert "4. Figure 3: cos(d, g_IL) under CAIR 0.333, 0% of windows below 0; " + figure_3 in out
