@@ -33,7 +33,7 @@ MODES = {  # role: the sweep's folder name for it (benchmarks/sweep.py's slug of
     "CAIR, unit gradients": ["lambda-schedule-cair-normalize-grads"],  # --normalize-grads
     "CAGrad off, unit gradients": ["cagrad-c-0-normalize-grads"],
     "fixed-step 0.2": ["lambda-schedule-fixed-step-lambda-delta-0.2"],
-    "BC only": ["lambda-schedule-constant-cagrad-c-0"],
+    "BC only": ["lambda-schedule-constant-cagrad-c-0", "il-bc-lambda-schedule-constant-cagrad-c-0"],
     "RL only": ["il-none"],
 }
 
