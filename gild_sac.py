@@ -13,12 +13,14 @@ and RL+IL look-aheads, as the authors' code does).
 
 Where the paper and the authors' code (github slDeng1003/GILD) differ, the default is the paper:
   * Eq. (6) weights:  paper w_rl = beta/mean|Q|, beta = 2.5        | code: 1 (--unit-il-weights)
-  * Eq. (8) tanh:     paper mean_s tanh(V' - V_bc) per sample      | code: tanh of the difference of means (--tanh-of-means)
+  * Eq. (8) tanh:     paper mean_s tanh(V' - V_bc) per sample      | code: tanh of the gap of means (--meta-loss tanh-of-means)
   * GILD's input:     paper [pi(s_d), s_d, a_d]                    | code: pi(s), s the replay states (--gild-on-replay-states)
   * L_IL:             paper -log pi(a_d|s_d) of the squashed       | code: the pre-tanh Gaussian density at a_d,
                       (tanh) Gaussian, summed over dims            | averaged (--il-pre-tanh)
   * Warm start:       paper 1% of the run (--gild-warm-start 0.01) | code: first 1e4 updates (--gild-warm-start-updates 10000)
-  * Critic init:      PyTorch's default                            | code: xavier-uniform, zero biases (--xavier-critic)
+  * Init:             PyTorch's default                            | code: xavier, 0 biases (--xavier-critic, --xavier-actor)
+  * tanh log-det:     log(1 - tanh(x)^2 + 1e-6), as SB3, CleanRL   | code: exact, 2 (log 2 - x - softplus(-2x))
+                      (the paper gives none)                       | (--exact-tanh-logdet)
   * Target critics:   updated with every update                    | code: every 2 (--target-network-frequency 2)
   * Temperature loss: -alpha (log pi + target), log pi after the   | code: -log alpha (log pi + target), log pi
                       actor step                                   | before it (--authors-alpha-loss)
@@ -116,15 +118,19 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     gild_warm_start: float = 1.0
     """fraction of total_timesteps (counted in gradient updates) with GILD on; 0.01 = RL+GILD+1%ws, then plain SAC"""
     gild_warm_start_updates: int | None = None
-    """the authors' warm start: GILD for the first this many updates (their code: 1e4), then plain SAC; overrides the above"""
-    tanh_of_means: bool = False
-    """authors' code: Eq. (8) as tanh(mean Q' - mean Q_bc) instead of the mean of per-sample tanh"""
+    """the authors' warm start: GILD on updates 1 to N - 1 (their code: N = 1e4), then plain SAC; overrides the above"""
+    meta_loss: Literal["eq8", "tanh-of-means", "intuitive"] = "eq8"
+    """Eq. (8), mean_s tanh(V' - V_bc); the authors' code's tanh(mean V' - mean V_bc); or RQ3's ablation, mean_s V'"""
     gild_on_replay_states: bool = False
     """authors' code: GILD sees pi sampled on the replay states s (a mismatched pair) instead of pi(s_d)"""
     il_pre_tanh: bool = False
     """authors' code: L_IL = -mean over dims of the pre-tanh Gaussian density at a_d, not the squashed log-likelihood"""
     xavier_critic: bool = False
     """authors' code: the critics' weights xavier-uniform and biases zero, instead of PyTorch's default init"""
+    xavier_actor: bool = False
+    """authors' code: the actor's weights xavier-uniform and biases zero, instead of PyTorch's default init"""
+    exact_tanh_logdet: bool = False
+    """authors' code: log pi's tanh correction exactly, 2 (log 2 - x - softplus(-2x)), not log(1 - tanh(x)^2 + 1e-6)"""
 
     # Evaluation
     eval_freq: int = 5000
@@ -137,8 +143,8 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
 
 # the flags a run's folder name shows where they are not the default (`gild-gild-weight-decay-1e-05`)
 ABLATIONS = (
-    "gild_weight_decay gild_warm_start gild_warm_start_updates unit_il_weights tanh_of_means"
-    " xavier_critic gild_on_replay_states il_pre_tanh target_network_frequency authors_alpha_loss autotune"
+    "gild_weight_decay gild_warm_start gild_warm_start_updates unit_il_weights meta_loss xavier_critic xavier_actor"
+    " exact_tanh_logdet gild_on_replay_states il_pre_tanh target_network_frequency authors_alpha_loss autotune"
 ).split()
 
 
@@ -227,14 +233,15 @@ def load_demonstrations(args, obs_dim, act_dim, device):
 # ---------------------------------------------------------------------------------------------- networks
 LOG_STD_MIN, LOG_STD_MAX = -20.0, 2.0
 IL_CLIP = 0.999  # demo actions are clipped to this share of the action box before atanh in L_IL
-HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+HALF_LOG_2PI, LOG_2 = 0.5 * math.log(2 * math.pi), math.log(2)
 
 
 class Actor(nn.Module):
     """Tanh-squashed Gaussian policy, rescaled to the action box."""
 
-    def __init__(self, obs_dim, act_dim, action_low, action_high):
+    def __init__(self, obs_dim, act_dim, action_low, action_high, exact_tanh_logdet=False):
         super().__init__()
+        self.exact_tanh_logdet = exact_tanh_logdet
         self.fc1 = nn.Linear(obs_dim, 256)
         self.fc2 = nn.Linear(256, 256)
         self.fc_mean = nn.Linear(256, act_dim)
@@ -250,8 +257,9 @@ class Actor(nn.Module):
     def forward(self, s, eps):
         """(a, log pi(a|s)) for the reparameterised sample a = tanh(mean + std * eps) * scale + bias."""
         mean, log_std = self.dist(s)
-        y = torch.tanh(mean + log_std.exp() * eps)
-        log_prob = -0.5 * eps.pow(2) - log_std - HALF_LOG_2PI - torch.log(self.action_scale * (1 - y.pow(2)) + 1e-6)
+        x = mean + log_std.exp() * eps
+        y = torch.tanh(x)
+        log_prob = -0.5 * eps.pow(2) - log_std - HALF_LOG_2PI - self.log_det(x, y)
         return y * self.action_scale + self.action_bias, log_prob.sum(1, keepdim=True)
 
     def jvp(self, s, eps, u):
@@ -281,9 +289,15 @@ class Actor(nn.Module):
         if pre_tanh:
             return (-0.5 * ((a - mean) / log_std.exp()).pow(2) - log_std - HALF_LOG_2PI).mean(1, keepdim=True)
         y = ((a - self.action_bias) / self.action_scale).clamp(-IL_CLIP, IL_CLIP)
-        z = (torch.atanh(y) - mean) / log_std.exp()
-        log_prob = -0.5 * z.pow(2) - log_std - HALF_LOG_2PI - torch.log(self.action_scale * (1 - y.pow(2)) + 1e-6)
+        x = torch.atanh(y)
+        log_prob = -0.5 * ((x - mean) / log_std.exp()).pow(2) - log_std - HALF_LOG_2PI - self.log_det(x, y)
         return log_prob.sum(1, keepdim=True)
+
+    def log_det(self, x, y):
+        """log da/dx of the squashing a = tanh(x) * scale + bias, y = tanh(x), per dimension."""
+        if self.exact_tanh_logdet:  # the authors' form (they leave out log scale, 0 on every GILD task)
+            return torch.log(self.action_scale) + 2 * (LOG_2 - x - F.softplus(-2 * x))
+        return torch.log(self.action_scale * (1 - y.pow(2)) + 1e-6)
 
 
 class QNetwork(nn.Module):
@@ -324,7 +338,7 @@ def soft_value(actor, qf1, qf2, s, eps, alpha, params=None):
 
 
 def gild_meta_gradients(
-    actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, lr, alpha, w_rl_fn, tanh_of_means, gild_on_replay_states, il_pre_tanh
+    actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, lr, alpha, w_rl_fn, meta_loss, gild_on_replay_states, il_pre_tanh
 ):
     """One meta step of Algorithm 1 (l. 6-9) without touching any parameter.
 
@@ -357,7 +371,9 @@ def gild_meta_gradients(
     with torch.no_grad():
         v_bc = soft_value(actor, qf1, qf2, s_val, eps_val, alpha, theta_bc)
     v_new = soft_value(actor, qf1, qf2, s_val, eps_val, alpha, theta_new)
-    if tanh_of_means:
+    if meta_loss == "intuitive":  # RQ3 (Table 2): the "intuitive" meta-loss, E[V(s, phi'(s))], no RL+IL baseline
+        loss_meta = -v_new.mean()
+    elif meta_loss == "tanh-of-means":
         loss_meta = -torch.tanh(v_new.mean() - v_bc.mean())
     else:
         loss_meta = -torch.tanh(v_new - v_bc).mean()  # Eq. (8), maximised (see module docstring)
@@ -478,10 +494,10 @@ if __name__ == "__main__":
     obs_dim, act_dim = env.observation_space.shape[0], env.action_space.shape[0]
     low, high = env.action_space.low, env.action_space.high
 
-    actor = Actor(obs_dim, act_dim, low, high).to(device)
+    actor = Actor(obs_dim, act_dim, low, high, args.exact_tanh_logdet).to(device)
     qf1, qf2 = QNetwork(obs_dim, act_dim).to(device), QNetwork(obs_dim, act_dim).to(device)
-    if args.xavier_critic:  # the authors' critic initialisation
-        for layer in [m for m in (*qf1.modules(), *qf2.modules()) if isinstance(m, nn.Linear)]:
+    for net in [qf1, qf2] * args.xavier_critic + [actor] * args.xavier_actor:  # the authors' initialisation, if asked
+        for layer in [m for m in net.modules() if isinstance(m, nn.Linear)]:
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
     qf1_target, qf2_target = QNetwork(obs_dim, act_dim).to(device), QNetwork(obs_dim, act_dim).to(device)
@@ -507,7 +523,7 @@ if __name__ == "__main__":
 
     # Eq. (3)/(6): w_rl = beta / mean|Q| (TD3+BC), or 1 as in the authors' code
     w_rl = lambda q: 1.0 if args.unit_il_weights else args.beta / q.abs().mean().detach()
-    variants = (args.tanh_of_means, args.gild_on_replay_states, args.il_pre_tanh)  # the authors' code's, if asked for
+    variants = (args.meta_loss, args.gild_on_replay_states, args.il_pre_tanh)  # Eq. (8) or not, the authors' code's
 
     def update(batch, meta_step, target_step, log):
         """One update of Algorithm 1 (l. 4-9) on a replay batch; returns what it logs (GILD's diagnostics only if `log`)."""
@@ -566,7 +582,7 @@ if __name__ == "__main__":
             soft_update(qf2_target, qf2, args.tau)
         return {**logged, "losses/alpha": alpha}
 
-    gild_updates = args.gild_warm_start_updates  # GILD for the first gild_updates updates (Alg. 1's warm start), then RL
+    gild_updates = args.gild_warm_start_updates  # warm start: GILD while n_updates < gild_updates, as the authors count
     gild_updates = int(args.gild_warm_start * args.total_timesteps) if gild_updates is None else gild_updates
     max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
     start_step, n_updates, n_meta = 0, 0, 0
@@ -620,7 +636,7 @@ if __name__ == "__main__":
                 logger.learning_started(global_step)
             if global_step > args.learning_starts:  # Alg. 1, l. 4-9: one update per environment step
                 n_updates += 1
-                meta_step = args.mode == "gild" and n_updates <= gild_updates
+                meta_step = args.mode == "gild" and n_updates < gild_updates
                 n_meta += meta_step
                 target_step = n_updates % args.target_network_frequency == 0
                 logged = update(rb.sample(args.batch_size), meta_step, target_step, log=global_step % 1000 == 0)

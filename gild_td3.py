@@ -7,7 +7,7 @@ Deng et al., "Enhancing Online Reinforcement Learning with Meta-Learned Objectiv
 
 Where the paper and the authors' code (github slDeng1003/GILD) differ, the default is the paper:
   * Eq. (6) weights: paper w_rl = beta/mean|Q|, beta = 2.5       | code: 1 (--unit-il-weights)
-  * Eq. (8) tanh:    paper mean_s tanh(Q' - Q_bc) per sample      | code: tanh of the difference of means (--tanh-of-means)
+  * Eq. (8) tanh:    paper mean_s tanh(Q' - Q_bc) per sample      | code: tanh of the gap of means (--meta-loss tanh-of-means)
   * Warm start:      paper 1% of the run (--gild-warm-start 0.01) | code: first 1e4 updates (--gild-warm-start-updates 10000)
   * Critic init:     PyTorch's default                            | code: xavier-uniform, zero biases (--xavier-critic)
 Meta-step cadence: Alg. 1 pairs the actor update (l. 7) and the GILD update (l. 9) in one iteration, and Eq. (11) is
@@ -107,9 +107,9 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     gild_warm_start: float = 1.0
     """fraction of total_timesteps (counted in gradient updates) with GILD on; 0.01 = RL+GILD+1%ws, then plain TD3"""
     gild_warm_start_updates: int | None = None
-    """the authors' warm start: GILD for the first this many updates (their code: 1e4), then plain TD3; overrides the above"""
-    tanh_of_means: bool = False
-    """authors' code: Eq. (8) as tanh(mean Q' - mean Q_bc) instead of the mean of per-sample tanh"""
+    """the authors' warm start: GILD on updates 1 to N - 1 (their code: N = 1e4), then plain TD3; overrides the above"""
+    meta_loss: Literal["eq8", "tanh-of-means", "intuitive"] = "eq8"
+    """Eq. (8), mean_s tanh(Q' - Q_bc); the authors' code's tanh(mean Q' - mean Q_bc); or RQ3's ablation, mean_s Q'"""
     meta_every_iteration: bool = False
     """run the meta step on every critic iteration, not only with TD3's delayed actor updates"""
     xavier_critic: bool = False
@@ -126,8 +126,7 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
 
 # the flags a run's folder name shows where they are not the default (`gild-gild-weight-decay-1e-05`)
 ABLATIONS = (
-    "gild_weight_decay gild_warm_start gild_warm_start_updates"
-    " unit_il_weights tanh_of_means xavier_critic meta_every_iteration"
+    "gild_weight_decay gild_warm_start gild_warm_start_updates unit_il_weights meta_loss xavier_critic meta_every_iteration"
 ).split()
 
 
@@ -275,7 +274,7 @@ class GILDNetwork(nn.Module):
 # ==========================================================================================================
 # GILD: the algorithm starts here. Eq. (6)-(11) below; Algorithm 1 in the training loop of `main`.
 # ==========================================================================================================
-def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, tanh_of_means):
+def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, meta_loss):
     """One meta step of Algorithm 1 (l. 6-9) without touching any parameter.
 
     Returns (g, g_omega, loss_meta, loss_gild, parts): g is the actor gradient of L_RL + L_GILD, Eq. (7);
@@ -306,7 +305,9 @@ def gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, alpha, w_rl_fn, ta
     with torch.no_grad():
         q_bc = qf1(s_val, functional_call(actor, theta_bc, (s_val,)))
     q_new = qf1(s_val, functional_call(actor, theta_new, (s_val,)))
-    if tanh_of_means:
+    if meta_loss == "intuitive":  # RQ3 (Table 2): the "intuitive" meta-loss, E[Q(s, phi'(s))], no RL+IL baseline
+        loss_meta = -q_new.mean()
+    elif meta_loss == "tanh-of-means":
         loss_meta = -torch.tanh(q_new.mean() - q_bc.mean())
     else:
         loss_meta = -torch.tanh(q_new - q_bc).mean()  # Eq. (8), maximised (see module docstring)
@@ -469,7 +470,7 @@ if __name__ == "__main__":
             j = torch.randint(0, len(demo_states), (args.batch_size,), device=device)
             s_val = rb.obs[rb.sample_idx(args.batch_size)]  # validation states for Eq. (8)
             g, g_omega, loss_meta, loss_gild, parts = gild_meta_gradients(
-                actor, qf1, gild, s, demo_states[j], demo_actions[j], s_val, args.policy_lr, w_rl, args.tanh_of_means
+                actor, qf1, gild, s, demo_states[j], demo_actions[j], s_val, args.policy_lr, w_rl, args.meta_loss
             )
             for p, gw in zip(gild.parameters(), g_omega):  # Alg. 1, l. 9: Eq. (11)
                 p.grad = gw
@@ -496,7 +497,7 @@ if __name__ == "__main__":
             soft_update(qf2_target, qf2, args.tau)
         return logged
 
-    gild_updates = args.gild_warm_start_updates  # GILD for the first gild_updates updates (Alg. 1's warm start), then RL
+    gild_updates = args.gild_warm_start_updates  # warm start: GILD while n_updates < gild_updates, as the authors count
     gild_updates = int(args.gild_warm_start * args.total_timesteps) if gild_updates is None else gild_updates
     max_avg_return = -np.inf  # the paper's Table 1 figure: the best mean evaluation return so far
     start_step, n_updates, n_meta = 0, 0, 0
@@ -546,7 +547,7 @@ if __name__ == "__main__":
             if global_step > args.learning_starts:  # Alg. 1, l. 4-9: one update per environment step
                 n_updates += 1
                 actor_step = n_updates % args.policy_frequency == 0  # TD3's delayed actor
-                meta_step = args.mode == "gild" and n_updates <= gild_updates and (actor_step or args.meta_every_iteration)
+                meta_step = args.mode == "gild" and n_updates < gild_updates and (actor_step or args.meta_every_iteration)
                 n_meta += meta_step
                 logged = update(rb.sample(args.batch_size), actor_step, meta_step, log=global_step % 1000 == 0)
                 if global_step % 1000 == 0:

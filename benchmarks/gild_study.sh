@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The GILD study (issue: what the paper's setting does, and what it takes for a learned IL loss to help), resumable
-# in pieces like benchmarks/cair_push_study.sh.
+# The GILD study (issue: what the defaults do, the authors' weight decay 1e-4 included, and what it takes for a learned
+# IL loss to help), resumable in pieces like benchmarks/cair_push_study.sh.
 # Usage: bash benchmarks/gild_study.sh [point2d|hopper|hopper-decay|paths|point2d-others|hopper-others] [seeds...]
-#   point2d  gild_td3.py on Point2D: rl, il, gild at weight decay 1e-4 (the paper's), 1e-5, 1e-6 and 0, and the
-#            authors' warm start (GILD for the first 1e4 updates); seeds 1-5, $POINT2D_STEPS steps (default 15000:
-#            on a pilot seed, 0, rl and il reach the goal by 4k-6k), learning from step 1000 (episodes last at most 100 steps).
-#   hopper   gild_td3.py on Hopper-sparse: rl, il, gild (paper), gild at $DECAY (the best decay on Point2D; default 0)
-#            and the authors' warm start; seeds 1-3, $HOPPER_STEPS steps (default 200000).
+#   point2d  gild_td3.py on Point2D: rl, il, gild at weight decay 1e-4 (the authors' code's; the default: the paper
+#            states none), 1e-5, 1e-6 and 0, and the authors' warm start (GILD for the first 1e4 updates); seeds 1-5,
+#            $POINT2D_STEPS steps (default 15000: on a pilot seed, 0, rl and il reach the goal by 4k-6k), learning from
+#            step 1000 (episodes last at most 100 steps).
+#   hopper   gild_td3.py on Hopper-sparse: rl, il, gild (default decay 1e-4), gild at $DECAY (the best decay on
+#            Point2D; default 0) and the authors' warm start; seeds 1-3, $HOPPER_STEPS steps (default 200000).
 #   hopper-decay  whether GILD stays alive on Hopper-sparse at smaller decays (1e-6, 1e-7, 0): seed 0 (a pilot
 #            seed, not one of the study's), 30k steps (20k of learning); read the gild/* diagnostics, not the returns.
 #   paths    Figure 4 (left): rl, il, gild and gild at $DECAY on Point2D, seed 1, policy snapshots at 2k, 5k, 10k steps

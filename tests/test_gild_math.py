@@ -20,8 +20,8 @@ def w_rl(q):
     return 2.5 / q.abs().mean().detach()
 
 
-def direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means):
-    """Eq. (6)-(8) evaluated without any second-order machinery."""
+def direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, meta_loss):
+    """Eq. (6)-(8), or RQ3's intuitive meta-loss, evaluated without any second-order machinery."""
     theta = dict(actor.named_parameters())
     pi, pi_d = actor(s), actor(s_d)
     q = qf1(s, pi)
@@ -31,9 +31,11 @@ def direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means):
     bc = {k: p - ALPHA * gk for (k, p), gk in zip(theta.items(), g_bc)}
     q_new = qf1(s_val, functional_call(actor, new, (s_val,)))
     q_bc = qf1(s_val, functional_call(actor, bc, (s_val,)))
-    if tanh_of_means:
-        return -torch.tanh(q_new.mean() - q_bc.mean())
-    return -torch.tanh(q_new - q_bc).mean()
+    return {
+        "eq8": -torch.tanh(q_new - q_bc).mean(),
+        "tanh-of-means": -torch.tanh(q_new.mean() - q_bc.mean()),
+        "intuitive": -q_new.mean(),  # maximise Q(s, phi'(s)) itself
+    }[meta_loss]
 
 
 def assert_matches_finite_differences(loss_fn, gild, grad, n_directions=4):
@@ -71,21 +73,19 @@ def problem():
     return actor, qf1, gild, s, s_d, a_d, s_val
 
 
-@pytest.mark.parametrize("tanh_of_means", [False, True])
-def test_meta_gradient_matches_finite_differences(problem, tanh_of_means):
+@pytest.mark.parametrize("meta_loss", ["eq8", "tanh-of-means", "intuitive"])
+def test_meta_gradient_matches_finite_differences(problem, meta_loss):
     actor, qf1, gild, s, s_d, a_d, s_val = problem
-    g, g_omega, loss_meta, *_ = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, tanh_of_means)
+    g, g_omega, loss_meta, *_ = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, meta_loss)
     grad = torch.cat([x.flatten() for x in g_omega])
     assert grad.abs().max() > 1e-8  # the meta-gradient is not trivially zero
-    assert torch.allclose(loss_meta, direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means))
-    assert_matches_finite_differences(
-        lambda: direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, tanh_of_means), gild, grad
-    )
+    assert torch.allclose(loss_meta, direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, meta_loss))
+    assert_matches_finite_differences(lambda: direct_meta_loss(actor, qf1, gild, s, s_d, a_d, s_val, meta_loss), gild, grad)
 
 
 def test_actor_gradient_is_rl_plus_gild(problem):
     actor, qf1, gild, s, s_d, a_d, s_val = problem
-    g, *_ = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)
+    g, *_ = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, "eq8")
     loss = -qf1(s, actor(s)).mean() + gild(actor(s_d), s_d, a_d).mean()  # Eq. (7)
     expected = torch.autograd.grad(loss, list(actor.parameters()))
     for a, b in zip(g, expected):
@@ -95,7 +95,7 @@ def test_actor_gradient_is_rl_plus_gild(problem):
 def test_meta_gradients_leave_parameters_alone(problem):
     actor, qf1, gild, s, s_d, a_d, s_val = problem
     before = [p.detach().clone() for m in (actor, qf1, gild) for p in m.parameters()]
-    gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)
+    gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, "eq8")
     after = [p.detach() for m in (actor, qf1, gild) for p in m.parameters()]
     assert all(torch.equal(a, b) for a, b in zip(before, after))
     assert all(p.grad is None for m in (actor, qf1, gild) for p in m.parameters())
@@ -105,8 +105,8 @@ def test_ddpg_meta_step_is_td3s(problem):
     """DDPG's copy of the deterministic-actor meta step gives the same gradients as TD3's (FD-checked above)."""
     actor, qf1, gild, s, s_d, a_d, s_val = problem
     for x, y in zip(
-        gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)[:4],
-        gild_ddpg.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)[:4],
+        gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, "eq8")[:4],
+        gild_ddpg.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, "eq8")[:4],
     ):
         for a, b in zip(x if isinstance(x, (list, tuple)) else [x], y if isinstance(y, (list, tuple)) else [y]):
             assert torch.equal(a, b)
@@ -129,7 +129,7 @@ def test_diagnostics_cosines_survive_a_dying_gild_network():
 
 def test_diagnostics_read_the_meta_steps_own_gradients(problem):
     actor, qf1, gild, s, s_d, a_d, s_val = problem
-    *_, parts = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, False)
+    *_, parts = gild_td3.gild_meta_gradients(actor, qf1, gild, s, s_d, a_d, s_val, ALPHA, w_rl, "eq8")
     g_omega = [torch.randn_like(p) * 1e-4 for p in gild.parameters()]
     diag = gild_td3.gild_diagnostics(parts, g_omega, gild, 1e-4)
     params = list(actor.parameters())
@@ -159,7 +159,7 @@ def test_diagnostics_read_the_meta_steps_own_gradients(problem):
 SAC_ALPHA = 0.2  # entropy temperature
 
 
-def sac_direct_meta_loss(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, tanh_of_means, on_replay, pre_tanh):
+def sac_direct_meta_loss(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, meta_loss, on_replay, pre_tanh):
     eps, eps_d, eps_val = noise
     theta = dict(actor.named_parameters())
     a_pi, log_pi = actor(s, eps)
@@ -175,9 +175,11 @@ def sac_direct_meta_loss(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, tanh_
 
     v_new = value({k: p - ALPHA * gk for (k, p), gk in zip(theta.items(), g)})
     v_bc = value({k: p - ALPHA * gk for (k, p), gk in zip(theta.items(), g_bc)})
-    if tanh_of_means:
-        return -torch.tanh(v_new.mean() - v_bc.mean())
-    return -torch.tanh(v_new - v_bc).mean()
+    return {
+        "eq8": -torch.tanh(v_new - v_bc).mean(),
+        "tanh-of-means": -torch.tanh(v_new.mean() - v_bc.mean()),
+        "intuitive": -v_new.mean(),
+    }[meta_loss]
 
 
 @pytest.fixture
@@ -193,36 +195,58 @@ def sac_problem():
 
 
 @pytest.mark.parametrize(
-    "tanh_of_means, on_replay, pre_tanh",
-    [(False, False, False), (True, True, True), (True, False, False), (False, True, False), (False, False, True)],
+    "meta_loss, on_replay, pre_tanh, exact",
+    [
+        ("eq8", False, False, False),
+        ("tanh-of-means", True, True, True),
+        ("tanh-of-means", False, False, False),
+        ("eq8", True, False, False),
+        ("eq8", False, True, False),
+        ("intuitive", False, False, False),
+        ("eq8", False, False, True),
+    ],
 )
-def test_sac_meta_gradient_matches_finite_differences(sac_problem, tanh_of_means, on_replay, pre_tanh):
+def test_sac_meta_gradient_matches_finite_differences(sac_problem, meta_loss, on_replay, pre_tanh, exact):
     actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise = sac_problem
+    actor.exact_tanh_logdet = exact
     g, g_omega, loss_meta, *_ = gild_sac.gild_meta_gradients(
-        actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, ALPHA, SAC_ALPHA, w_rl, tanh_of_means, on_replay, pre_tanh
+        actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, ALPHA, SAC_ALPHA, w_rl, meta_loss, on_replay, pre_tanh
     )
     grad = torch.cat([x.flatten() for x in g_omega])
     assert grad.abs().max() > 1e-8
 
     def direct():
-        return sac_direct_meta_loss(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, tanh_of_means, on_replay, pre_tanh)
+        return sac_direct_meta_loss(actor, qf1, qf2, gild, s, s_d, a_d, s_val, noise, meta_loss, on_replay, pre_tanh)
 
     assert torch.allclose(loss_meta, direct())
     assert_matches_finite_differences(direct, gild, grad)
 
 
-def test_sac_log_prob_is_the_density_of_its_own_samples():
+@pytest.mark.parametrize("exact", [False, True])
+def test_sac_log_prob_is_the_density_of_its_own_samples(exact):
     """log pi(a|s) of the squashed Gaussian (L_IL) equals the log-density the sampler reports."""
     torch.manual_seed(0)
-    actor = gild_sac.Actor(OBS, ACT, -2 * np.ones(ACT), 2 * np.ones(ACT)).double()
+    actor = gild_sac.Actor(OBS, ACT, -2 * np.ones(ACT), 2 * np.ones(ACT), exact).double()
     s = torch.randn(N, OBS, dtype=torch.float64)
     a, log_pi = actor(s, 0.3 * torch.randn(N, ACT, dtype=torch.float64))
     assert torch.allclose(actor.log_prob(s, a), log_pi, atol=1e-5)
     # and it is a density: it integrates to ~1 over the action box (1-d check on a fine grid)
-    actor1 = gild_sac.Actor(OBS, 1, -2 * np.ones(1), 2 * np.ones(1)).double()
+    actor1 = gild_sac.Actor(OBS, 1, -2 * np.ones(1), 2 * np.ones(1), exact).double()
     grid = torch.linspace(-2, 2, 200001, dtype=torch.float64)[1:-1, None]
     dens = actor1.log_prob(s[:1].expand(len(grid), OBS), grid).exp()
     assert float(dens.detach().sum() * (grid[1] - grid[0])) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_sac_exact_tanh_logdet_is_the_authors_and_differs_only_where_tanh_saturates():
+    x = torch.tensor([-30.0, -12.0, -3.0, 0.0, 0.5, 3.0, 12.0, 30.0], dtype=torch.float64)[:, None]
+    actors = (gild_sac.Actor(OBS, 1, -2 * np.ones(1), 2 * np.ones(1), e).double() for e in (False, True))
+    default, exact = (actor.log_det(x, torch.tanh(x)) for actor in actors)
+    # log d(2 tanh x)/dx = log 2 + log(1 - tanh^2 x) = log 2 + 2 (log 2 - |x| - log(1 + exp(-2|x|))), exactly
+    truth = np.log(2) + 2 * (np.log(2) - x.abs() - torch.log1p(torch.exp(-2 * x.abs())))
+    assert torch.allclose(exact, truth, rtol=1e-12)
+    moderate = x.abs() <= 3
+    assert torch.allclose(default[moderate], truth[moderate], atol=1e-4)  # the 1e-6 shifts it by ~1e-6 / (1 - tanh^2)
+    assert (default[~moderate] > truth[~moderate] + 5).all()  # saturated: the 1e-6 floors it near log(2e-6 + ...)
 
 
 # ------------------------------------------------------------------------------ Actor.jvp (J u of Eq. 11)

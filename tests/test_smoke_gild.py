@@ -32,12 +32,13 @@ def saved(proc, key_prefix):
 
 # each script's flags for the authors' code's behaviour (see its docstring)
 CODE_FLAGS = {
-    "gild_td3.py": ["--unit-il-weights", "--tanh-of-means", "--meta-every-iteration", "--xavier-critic"],
+    "gild_td3.py": ["--unit-il-weights", "--meta-loss", "tanh-of-means", "--meta-every-iteration", "--xavier-critic"],
     "gild_sac.py": [
-        *("--unit-il-weights", "--tanh-of-means", "--gild-on-replay-states", "--il-pre-tanh", "--xavier-critic"),
+        *("--unit-il-weights", "--meta-loss", "tanh-of-means", "--gild-on-replay-states", "--il-pre-tanh"),
+        *("--xavier-critic", "--xavier-actor", "--exact-tanh-logdet"),
         *("--autotune", "True", "--authors-alpha-loss", "--target-network-frequency", "2"),
     ],
-    "gild_ddpg.py": ["--unit-il-weights", "--tanh-of-means"],
+    "gild_ddpg.py": ["--unit-il-weights", "--meta-loss", "tanh-of-means"],
 }
 SCRIPTS = list(CODE_FLAGS)
 
@@ -63,13 +64,15 @@ def test_every_mode_runs_and_gild_learns_omega(run_script, demo_file, script):
 @pytest.mark.parametrize(
     "script, flags, meta_steps",
     [
-        ("gild_td3.py", ["--gild-warm-start", "0.01"], 2),  # 400 steps: GILD for updates 1-4, meta with actor updates 2, 4
-        ("gild_td3.py", ["--gild-warm-start", "0.01", "--meta-every-iteration"], 4),
+        # 400 steps, N = 4: GILD while the update count (from 1) is below N, as the authors count: updates 1-3,
+        ("gild_td3.py", ["--gild-warm-start", "0.01"], 1),  # of which TD3's delayed actor steps on update 2
+        ("gild_td3.py", ["--gild-warm-start", "0.01", "--meta-every-iteration"], 3),
         ("gild_td3.py", ["--gild-warm-start", "0"], 0),
-        ("gild_td3.py", ["--gild-warm-start-updates", "10"], 5),  # the authors' absolute count: updates 1-10
-        ("gild_sac.py", ["--gild-warm-start", "0.01"], 4),  # SAC and DDPG: a meta step with every update
-        ("gild_sac.py", ["--gild-warm-start-updates", "10", "--gild-warm-start", "0.5"], 10),  # the count wins
-        ("gild_ddpg.py", ["--gild-warm-start", "0.01"], 4),
+        ("gild_td3.py", ["--gild-warm-start-updates", "20"], 9),  # the authors' N = 20: 9 meta steps with TD3,
+        ("gild_sac.py", ["--gild-warm-start-updates", "20", "--gild-warm-start", "0.5"], 19),  # 19 with SAC and DDPG
+        ("gild_ddpg.py", ["--gild-warm-start-updates", "20"], 19),
+        ("gild_sac.py", ["--gild-warm-start", "0.01"], 3),  # SAC and DDPG: a meta step with every update
+        ("gild_ddpg.py", ["--gild-warm-start", "0.01"], 3),
     ],
 )
 def test_meta_step_count_follows_warm_start_and_cadence(run_script, demo_file, script, flags, meta_steps):
@@ -125,14 +128,38 @@ def test_gild_diagnostics_are_logged_and_finite(run_script, demo_file, script):
     assert values["actor_grad_norm_gild"][0] > 0 and 0 <= values["meta_grad_above_decay"][0] <= 1
 
 
-@pytest.mark.parametrize("script", ["gild_td3.py", "gild_sac.py"])
-def test_xavier_critic_is_the_authors_init(run_script, script):
-    proc = run_script(script, *TINY, "--mode", "rl", "--learning-starts", "400", "--xavier-critic")  # no update
-    critic = saved(proc, "qf1/")
-    for name in ("fc1", "fc2", "fc3"):
-        w, b = critic[f"qf1/{name}.weight"], critic[f"qf1/{name}.bias"]
+CRITIC, SAC_ACTOR = ["qf1/fc1", "qf1/fc2", "qf1/fc3"], ["actor/fc1", "actor/fc2", "actor/fc_mean", "actor/fc_logstd"]
+
+
+@pytest.mark.parametrize(
+    "script, flags, xavier, default",
+    [
+        ("gild_td3.py", ["--xavier-critic"], CRITIC, []),
+        ("gild_sac.py", ["--xavier-critic"], CRITIC, SAC_ACTOR),
+        ("gild_sac.py", ["--xavier-actor"], SAC_ACTOR, CRITIC),
+    ],
+)
+def test_xavier_flags_are_the_authors_init(run_script, script, flags, xavier, default):
+    proc = run_script(script, *TINY, "--mode", "rl", "--learning-starts", "400", *flags)  # no update
+    model = saved(proc, "")
+    for layer in xavier + default:
+        w, b = model[f"{layer}.weight"], model[f"{layer}.bias"]
         bound = np.sqrt(6 / sum(w.shape))  # xavier_uniform's
-        assert np.all(b == 0) and np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
+        if layer in xavier:
+            assert np.all(b == 0) and np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound, layer
+        else:  # PyTorch's default: biases uniform in +-1/sqrt(fan_in)
+            assert np.all(b != 0), layer
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_intuitive_meta_loss_runs_and_learns_omega(run_script, demo_file, script):
+    out = {}
+    for meta_loss in ("eq8", "intuitive"):
+        proc = run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, "--meta-loss", meta_loss)
+        (run,) = proc.runs.glob("*")
+        assert ("meta-loss-intuitive" in run.name) == (meta_loss == "intuitive")  # the folder names the ablation
+        out[meta_loss] = saved(proc, "gild/")
+    assert any(not np.array_equal(out["eq8"][k], out["intuitive"][k]) for k in out["eq8"])  # another meta-gradient
 
 
 def test_sac_target_critics_follow_their_interval(run_script):
