@@ -50,11 +50,11 @@ def returns_table(study, from_step):
         print(f"| {label(mode)} | {len(finals)} | {per_seed} | {np.mean(goal):.2f} | {np.mean(optimum):.2f} |")
 
 
-def diagnostics_table(study, windows, env="Point2D"):
+def diagnostics_table(study, windows, env="Point2D", tags=TAGS):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    print("| mode | window | " + " | ".join(TAGS) + " |")
-    print("|---|---|" + "---|" * len(TAGS))
+    print("| mode | window | " + " | ".join(tags) + " |")
+    print("|---|---|" + "---|" * len(tags))
     for mode in mode_folders(study, env):
         runs = []
         for seed in sorted(mode.glob("seed*")):
@@ -62,13 +62,13 @@ def diagnostics_table(study, windows, env="Point2D"):
             for events in sorted(seed.glob("runs/*/events.out.tfevents.*")):  # a resumed run writes one file per piece
                 acc = EventAccumulator(str(events), size_guidance={"scalars": 0})
                 acc.Reload()
-                for tag in set(TAGS) & set(acc.Tags()["scalars"]):
+                for tag in set(tags) & set(acc.Tags()["scalars"]):
                     values.setdefault(tag, []).extend((e.step, e.value) for e in acc.Scalars(tag))
             runs.append(values)
         if not any(runs):
             continue  # rl and il log no gild/* tags
         for lo, hi in windows:
-            cells = [window_median(runs, tag, lo, hi) for tag in TAGS]
+            cells = [window_median(runs, tag, lo, hi) for tag in tags]
             print(f"| {label(mode)} | {lo // 1000}k-{hi // 1000}k | " + " | ".join(cells) + " |")
 
 
@@ -84,13 +84,14 @@ def main(argv=None):
     p.add_argument("--from-step", type=int, default=5000, help="the shares count evaluations from this step on")
     p.add_argument("--windows", nargs="+", default=["2000-3000", "10000-15000"], help="LO-HI step windows")
     p.add_argument("--env", default="Point2D", help="the task's folder; not Point2D: the diagnostics table only")
+    p.add_argument("--tags", nargs="+", default=TAGS, help="the diagnostics table's TensorBoard tags")
     args = p.parse_args(argv)
     if not mode_folders(args.study, args.env):
         p.error(f"no <script>/{args.env}/<mode> folders under {args.study}")
     if args.env == "Point2D":
         returns_table(args.study, args.from_step)
         print()
-    diagnostics_table(args.study, [tuple(int(x) for x in w.split("-")) for w in args.windows], args.env)
+    diagnostics_table(args.study, [tuple(int(x) for x in w.split("-")) for w in args.windows], args.env, args.tags)
 
 
 if __name__ == "__main__":

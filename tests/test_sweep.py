@@ -170,6 +170,12 @@ def test_gild_point2d_tables_gives_the_diagnostics_of_another_task(capsys):
     assert "| mode-gild-gild-weight-decay-0 | 29k-29k | 0.077 | 0.0014 | 0.0079 | 0.6 | 0.93 | 0.46 |" in out
     assert "| mode-gild-gild-weight-decay-1e-6 | 29k-29k | 0 | 0 | 0.023 | 3.7 | 0.0027 | 0.69 |" in out
     assert "at the goal" not in out  # the returns table's thresholds are Point2D's
+    # the default decay 1e-4: its meta-gradient beside the decay term, the evidence for the report's Hopper statements
+    tags = ["losses/meta_grad_norm", "losses/gild_decay_norm", "gild/output_std", "losses/gild_loss"]
+    gild_point2d_tables.main([study, "--env", "Hopper-sparse", "--windows", "11000-11000", "13000-13000", "--tags", *tags])
+    out = capsys.readouterr().out
+    assert "| mode-gild | 11k-11k | 5.9e-07 | 0.00073 | 0.0042 | 0.69 |" in out
+    assert "| mode-gild | 13k-13k | 7.2e-10 | 0.00034 | 4.7e-07 | 0.69 |" in out
 
 
 def test_gild_point2d_tables_names_the_script_where_a_study_has_several(capsys, tmp_path):
