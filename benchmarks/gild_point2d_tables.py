@@ -1,6 +1,7 @@
 """The two tables of the Point2D weight-decay study (docs/report.md) from its sweep folder.
 
     python -m benchmarks.gild_point2d_tables results/gild_point2d_15k
+    python -m benchmarks.gild_point2d_tables results/gild_point2d_15k results/gild_point2d_meta_loss   # several studies
     python -m benchmarks.gild_point2d_tables results/gild_hopper_decay --env Hopper-sparse --windows 11000-11000 ...
 
 Returns: per mode, each seed's return at the last evaluation, and the shares of the evaluations from
@@ -25,20 +26,20 @@ TAGS = [
 ]
 
 
-def mode_folders(study, env="Point2D"):
-    return sorted(p for p in pathlib.Path(study).glob(f"*/{env}/*") if p.is_dir())
+def mode_folders(studies, env="Point2D"):
+    return sorted(p for study in studies for p in pathlib.Path(study).glob(f"*/{env}/*") if p.is_dir())
 
 
 def label(mode):
     """The mode's folder name, after its script's where the study has more than one script."""
-    scripts = {p.parent.parent for p in mode_folders(mode.parent.parent.parent, mode.parent.name)}
+    scripts = {p.parent.parent for p in mode_folders([mode.parent.parent.parent], mode.parent.name)}
     return f"{mode.parent.parent.name} {mode.name}" if len(scripts) > 1 else mode.name
 
 
-def returns_table(study, from_step):
+def returns_table(studies, from_step):
     print("| mode | seeds | return at the end, per seed | at the goal | at the optimum |")
     print("|---|---|---|---|---|")
-    for mode in mode_folders(study):
+    for mode in mode_folders(studies):
         finals, goal, optimum = [], [], []
         for csv in sorted(mode.glob("seed*/runs/*/eval.csv")):
             data = np.genfromtxt(csv, delimiter=",", names=True)
@@ -50,12 +51,12 @@ def returns_table(study, from_step):
         print(f"| {label(mode)} | {len(finals)} | {per_seed} | {np.mean(goal):.2f} | {np.mean(optimum):.2f} |")
 
 
-def diagnostics_table(study, windows, env="Point2D", tags=TAGS):
+def diagnostics_table(studies, windows, env="Point2D", tags=TAGS):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     print("| mode | window | " + " | ".join(tags) + " |")
     print("|---|---|" + "---|" * len(tags))
-    for mode in mode_folders(study, env):
+    for mode in mode_folders(studies, env):
         runs = []
         for seed in sorted(mode.glob("seed*")):
             values = {}
@@ -80,14 +81,14 @@ def window_median(runs, tag, lo, hi):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("study", help="the sweep folder (benchmarks/gild_study.sh point2d) or results/gild_point2d_15k")
+    p.add_argument("study", nargs="+", help="sweep folders (benchmarks/gild_study.sh point2d) or results/gild_point2d_15k")
     p.add_argument("--from-step", type=int, default=5000, help="the shares count evaluations from this step on")
     p.add_argument("--windows", nargs="+", default=["2000-3000", "10000-15000"], help="LO-HI step windows")
     p.add_argument("--env", default="Point2D", help="the task's folder; not Point2D: the diagnostics table only")
     p.add_argument("--tags", nargs="+", default=TAGS, help="the diagnostics table's TensorBoard tags")
     args = p.parse_args(argv)
     if not mode_folders(args.study, args.env):
-        p.error(f"no <script>/{args.env}/<mode> folders under {args.study}")
+        p.error(f"no <script>/{args.env}/<mode> folders under {' '.join(args.study)}")
     if args.env == "Point2D":
         returns_table(args.study, args.from_step)
         print()

@@ -189,3 +189,15 @@ def test_gild_point2d_tables_names_the_script_where_a_study_has_several(capsys, 
     out = capsys.readouterr().out
     assert "| gild_ddpg mode-rl | 1 | 93.9 | 1.00 | 1.00 |" in out
     assert "| gild_sac mode-rl | 1 | 93.9 | 1.00 | 1.00 |" in out
+
+
+def test_gild_point2d_tables_reads_several_studies_at_once(capsys, tmp_path):
+    from benchmarks import gild_point2d_tables
+
+    run = tmp_path / "gild_td3" / "Point2D" / "mode-gild-meta-loss-intuitive" / "seed1" / "runs" / "r"
+    run.mkdir(parents=True)
+    (run / "eval.csv").write_text("global_step,eval_return_mean\n5000,3.5\n15000,93.9\n")
+    gild_point2d_tables.main([str(ROOT / "results" / "gild_point2d_15k"), str(tmp_path), "--windows", "2000-3000"])
+    out = capsys.readouterr().out
+    assert "| mode-il | 5 | 92.9 / 90.8 / 91.8 / 91.7 / 93.8 | 0.78 | 0.13 |" in out
+    assert "| mode-gild-meta-loss-intuitive | 1 | 93.9 | 0.50 | 0.50 |" in out
