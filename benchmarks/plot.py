@@ -56,6 +56,7 @@ def parse_args(argv=None):
     p.add_argument("--log-y", action="store_true", help="a logarithmic y axis (for gradient norms and spreads)")
     p.add_argument("--scripts", nargs="*", help="draw only these scripts' runs (folder names: cair_ddpg, gild_td3, ...)")
     p.add_argument("--envs", nargs="*", help="draw only these tasks")
+    p.add_argument("--modes", nargs="*", help="draw only these modes (a sweep's mode folders: mode-il, mode-gild, ...)")
     return p.parse_args(argv)
 
 
@@ -122,13 +123,19 @@ def main(args):
     curves, levels, experts = read_runs(args.sweeps, args.metric)
     found = sorted({f"{script} on {env}" for env, lines in curves.items() for script, _ in lines})
     curves = {
-        env: {(script, mode): seeds for (script, mode), seeds in lines.items() if not args.scripts or script in args.scripts}
+        env: {
+            (script, mode): seeds
+            for (script, mode), seeds in lines.items()
+            if (not args.scripts or script in args.scripts) and (not args.modes or mode in args.modes)
+        }
         for env, lines in curves.items()
         if not args.envs or env in args.envs
     }
     curves = {env: lines for env, lines in curves.items() if lines}
     if found and not curves:
-        raise SystemExit(f"no runs of --scripts {args.scripts} on --envs {args.envs}; found {', '.join(found)}")
+        raise SystemExit(
+            f"no runs of --scripts {args.scripts} --modes {args.modes} on --envs {args.envs}; found {', '.join(found)}"
+        )
     if not curves:
         raise SystemExit(
             f"no eval.csv under {', '.join(map(str, args.sweeps))} (a run's folder, a folder of runs such as runs/, "

@@ -54,10 +54,12 @@ def test_sweep_runs_each_run_in_its_folder_and_resumes(tmp_path):
     assert [(r[1], r[2], r[3]) for r in rows] == [("mode-il", "2", "200"), ("mode-rl", "2", "200")]
     proc = run_python(*plot, "--metric", "eval/return", "--scripts", "gild_td3", "--envs", "Point2D", "--log-y")  # filters
     assert proc.returncode == 0 and "gild_td3 Point2D (2 lines)" in proc.stdout
+    proc = run_python(*plot, "--metric", "eval/return", "--modes", "mode-il")
+    assert proc.returncode == 0 and "gild_td3 Point2D (1 line)" in proc.stdout and "mode-rl" not in proc.stdout
     proc = run_python(*plot, "--metric", "eval/return", "--envs", "Hopper-sparse")
     assert (
         proc.returncode != 0
-        and "no runs of --scripts None on --envs ['Hopper-sparse']; found gild_td3 on Point2D" in proc.stderr
+        and "no runs of --scripts None --modes None on --envs ['Hopper-sparse']; found gild_td3 on Point2D" in proc.stderr
     )
     proc = run_python(*plot, "--metric", "cair/cos_d_il")
     assert proc.returncode != 0 and "has no TensorBoard tag 'cair/cos_d_il'; it has " in proc.stderr
@@ -201,3 +203,16 @@ def test_gild_point2d_tables_reads_several_studies_at_once(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "| mode-il | 5 | 92.9 / 90.8 / 91.8 / 91.7 / 93.8 | 0.78 | 0.13 |" in out
     assert "| mode-gild-meta-loss-intuitive | 1 | 93.9 | 0.50 | 0.50 |" in out
+
+
+def test_gild_meta_loss_compare_reads_a_checkpoint(run_script):
+    """benchmarks/gild_meta_loss_compare.py on a short gild_td3.py run's checkpoint: one row, the two meta-gradients
+    nearly parallel (one SGD step apart, Eq. (8)'s tanh weights are ~1)."""
+    from benchmarks import gild_meta_loss_compare
+
+    flags = "--env Point2D --total-timesteps 300 --learning-starts 100 --batch-size 32 --eval-freq 300 --eval-episodes 1"
+    proc = run_script("gild_td3.py", *flags.split(), "--mode", "gild", "--checkpoint-every", "300")
+    (checkpoint,) = proc.runs.glob("*/checkpoint.pt")
+    rows = gild_meta_loss_compare.compare(checkpoint, batches=3, seed=0)
+    assert rows.shape == (3, 3)
+    assert (rows[:, 0] > 0.99).all() and (abs(rows[:, 1] - 1) < 0.05).all() and (rows[:, 2] > 0).all()
