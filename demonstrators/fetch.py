@@ -2,10 +2,10 @@
 
 Each is a pure function of the flat observation (no memory: the phase is read off the geometry),
 vectorised over a batch, and noise-free; `demonstrators.robotics` picks each one's flaw (a slow
-carry, a slow push, a weak strike) and adds coverage noise. PickAndPlace and Push blend their
-phases smoothly (`smoothstep` over a centimetre or two) instead of switching at a hard threshold:
-the behaviour is the same, but a network can copy a continuous controller, and behaviour cloning
-of the switching one stalled at about half its rate (demonstrators/README.md).
+carry, a slow push, a weak strike) and adds coverage noise. All three blend their phases smoothly
+(`smoothstep` over a centimetre or two) instead of switching at a hard threshold: the behaviour is
+about the same, but a network can copy a continuous controller, and behaviour cloning of the
+switching ones stalled well below their rate (demonstrators/README.md).
 
 Flat observation (28): `np.concatenate([obs["observation"], obs["desired_goal"]])`, as
 `flatten_obs` builds it:
@@ -99,41 +99,39 @@ def push(x, push_speed=0.5):
     return a
 
 
-def slide(x, strike_gain=1.5):
-    """Wait for the puck to stop, go behind it away from the goal, press down, strike toward the
-    goal at `strike_gain` times the square root of the distance (action units; friction stops
-    the puck in a distance that grows as the speed squared) (N, 28) -> (N, 4)."""
-    k = strike_gain
+def slide(x, strike_gain=1.3):
+    """Wait for the puck to stop, go behind it away from the goal (high), descend, strike toward the
+    goal at `strike_gain` times the square root of the distance (action units; friction stops the
+    puck in a distance that grows as the speed squared) (N, 28) -> (N, 4)."""
     x64 = np.asarray(x, dtype=np.float64)
     grip, obj, _, goal = _split(x)
-    obj_vel = x64[:, 14:16] + x64[:, 20:22]  # per-step displacement of the puck
-    moving = np.linalg.norm(obj_vel, axis=1) > 0.002
     to_goal = goal[:, :2] - obj[:, :2]
     dist = np.linalg.norm(to_goal, axis=1)
-    u = to_goal / np.maximum(dist[:, None], 1e-6)
+    u = to_goal / np.maximum(dist, 1e-6)[:, None]
     perp = np.stack([-u[:, 1], u[:, 0]], axis=1)
     rel = grip[:, :2] - obj[:, :2]
-    along = np.sum(rel * u, axis=1)
-    across = np.sum(rel * perp, axis=1)
-    low = grip[:, 2] < obj[:, 2] + 0.01
-    behind_xy = obj[:, :2] - 0.06 * u
-    at_behind = np.linalg.norm(grip[:, :2] - behind_xy, axis=1) < 0.008
-    striking = low & (along < -0.01) & (along > -0.09) & (np.abs(across) < 0.01)
-    high_z = obj[:, 2] + 0.05
-    target = np.empty_like(grip)
-    target[:, :2] = behind_xy
-    target[:, 2] = np.where(at_behind, obj[:, 2] - 0.005, high_z)
-    lift = ~at_behind & ~striking & (grip[:, 2] < high_z - 0.02)
-    target[:, :2] = np.where(lift[:, None], grip[:, :2], target[:, :2])
-    a = np.zeros((len(x), 4))
-    a[:, :3] = _move(target, grip)
+    along, across = np.sum(rel * u, axis=1), np.sum(rel * perp, axis=1)  # along < 0: behind the puck
+    behind = obj[:, :2] - 0.06 * u
+    height = grip[:, 2] - obj[:, 2]
+    near = 1 - smoothstep(np.linalg.norm(grip[:, :2] - behind, axis=1), 0.005, 0.012)  # at the spot behind the puck
+    up = smoothstep(height, 0.025, 0.035)
+    low = 1 - smoothstep(height, 0.005, 0.015)
+    moving = smoothstep(np.linalg.norm(x64[:, 14:16] + x64[:, 20:22], axis=1), 0.001, 0.003)  # the puck slides (m/step)
+    # Striking: low, behind the puck (1.5-9 cm) and on the line through it toward the goal (within 0.7-1.5 cm).
+    behind_puck = smoothstep(along, -0.095, -0.085) * (1 - smoothstep(along, -0.015, -0.005))
+    striking = behind_puck * (1 - smoothstep(np.abs(across), 0.007, 0.015)) * low
+    # Travel to the spot behind the puck, high (a low gripper away from the spot lifts before it
+    # moves), descend there; while the puck slides, keep clear (rise) and wait.
+    approach = np.zeros((len(x), 3))
+    approach[:, :2] = _move(behind, grip[:, :2]) * np.maximum(up, near)[:, None]
+    approach[:, 2] = np.clip(GAIN * (obj[:, 2] - 0.005 + 0.055 * (1 - near) - grip[:, 2]), -1.0, 1.0)
+    idle = (1 - moving)[:, None] * approach + moving[:, None] * np.array([0.0, 0.0, 0.3])
     # Strike along the line to the goal, correcting sideways, pressing down.
-    speed = np.clip(k * np.sqrt(dist), 0.1, 1.0)[:, None]
-    strike = np.concatenate([speed * u - GAIN * across[:, None] * perp, -0.2 * np.ones((len(x), 1))], axis=1)
-    a[:, :3] = np.where(striking[:, None], strike, a[:, :3])
-    # The puck is sliding: keep clear and wait; there: hold still.
-    a[:, :3] = np.where((moving & ~striking)[:, None], np.array([0.0, 0.0, 0.3]), a[:, :3])
-    a[:, :3] = np.where((dist < 0.02)[:, None], 0.0, a[:, :3])
+    speed = np.clip(strike_gain * np.sqrt(dist), 0.1, 1.0)[:, None]
+    strike = np.concatenate([speed * u - GAIN * across[:, None] * perp, np.full((len(x), 1), -0.2)], axis=1)
+    a = np.zeros((len(x), 4))
+    a[:, :3] = striking[:, None] * strike + (1 - striking)[:, None] * idle
+    a[:, :3] *= smoothstep(dist, 0.015, 0.025)[:, None]  # there: hold still
     a[:, :3] = np.clip(a[:, :3], -1.0, 1.0)
     a[:, 3] = -1.0
     return a

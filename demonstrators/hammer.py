@@ -7,13 +7,15 @@ Observation (46), as the environment returns it:
     42-44 nail head position     45 nail impact (touch sensor)
 Action (26) in [-1, 1]: absolute joint targets, mapped linearly onto each actuator's control range.
 
-Phases, read off the geometry at every step:
-    grasp   the hammer lies on the table: lower the open hand onto the handle; once the palm is
-            low, close the fingers; once they are closed, raise the arm (lift);
+Phases, read off the geometry at every step and blended smoothly (`smoothstep` over each
+threshold +- a half-width, `BLEND`: 1 cm of height or distance, 0.1 rad of mean flexion) instead of
+switched, so that behaviour cloning can copy the controller:
+    grasp   the hammer lies on the table: lower the open hand onto the handle; as the palm comes
+            low, close the fingers; as they close, raise the arm (lift);
     aim     the hammer is up: the hammer's striking point (computed from the hammer's position
             and orientation) goes behind the nail head, on the nail's axis, at the nail's height;
-    strike  aimed (off the axis by less than a tolerance): drive the striking point through the
-            nail head along the nail's axis.
+    strike  aimed (off the axis by less than a tolerance): the target slides from behind the nail
+            head to `through` past it along the nail's axis, and the striking point follows.
 Arm and wrist targets are the current joint angle plus a gain times the task-space error, so the
 controller closes the loop on the observation. Its constants, `PARAMS`, were tuned by
 `benchmarks/tune_hammer.py` (numbers and command: demonstrators/README.md).
@@ -89,50 +91,72 @@ def _to_action(ctrl, i):
     return np.clip((2 * ctrl - LOW[i] - HIGH[i]) / (HIGH[i] - LOW[i]), -1.0, 1.0)
 
 
-def phases(x, p=None):
-    """Boolean (N,) masks grasp, aim, strike: the phase of each observation."""
-    p = PARAMS if p is None else p
-    x = np.asarray(x, dtype=np.float64)
-    up = x[:, 38] > p["lifted"]
+def smoothstep(x, lo, hi):
+    """0 below lo, 1 above hi, a C1 cubic in between: the soft version of `x > threshold`."""
+    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+# Half-widths of the smooth phase blends (see `phase_weights`).
+BLEND = {"lifted": 0.01, "tol": 0.01, "grasp_height": 0.01, "closed": 0.1}
+
+
+def _off_axis(x, p):
     tool, nail = tool_position(x), x[:, 42:45]
     rel = tool - nail
     s = rel @ NAIL_AXIS
     off = rel - s[:, None] * NAIL_AXIS - np.array([0.0, p["dy"], p["dz"]])
-    aimed = np.linalg.norm(off, axis=1) < p["tol"]
+    return np.linalg.norm(off, axis=1)
+
+
+def phase_weights(x, p=None, blend=None):
+    """Soft phase weights (N,) in [0, 1]: up (the hammer is lifted) and aimed (the striking point
+    is on the nail's axis), each a smoothstep over its threshold +- its `BLEND` half-width."""
+    p = PARAMS if p is None else p
+    b = BLEND if blend is None else blend
+    x = np.asarray(x, dtype=np.float64)
+    up = smoothstep(x[:, 38], p["lifted"] - b["lifted"], p["lifted"] + b["lifted"])
+    aimed = 1 - smoothstep(_off_axis(x, p), p["tol"] - b["tol"], p["tol"] + b["tol"])
+    return up, aimed
+
+
+def phases(x, p=None):
+    """Boolean (N,) masks grasp, aim, strike: the phase of each observation (the larger weight)."""
+    up, aimed = phase_weights(x, p)
+    up, aimed = up > 0.5, aimed > 0.5
     return ~up, up & ~aimed, up & aimed
 
 
-def controller(x, p=None):
+def controller(x, p=None, blend=None):
     """Actions (N, 26) for observations (N, 46)."""
     p = PARAMS if p is None else p
+    b = BLEND if blend is None else blend
     x = np.asarray(x, dtype=np.float64)
     n = len(x)
-    grasp, aim, strike = phases(x, p)
+    up, aimed = phase_weights(x, p, b)
     palm, handle, nail = x[:, 33:36], x[:, 36:39], x[:, 42:45]
     a = np.zeros((n, ACT_DIM))
 
     # Grasp: lower onto the handle, close once low, lift once closed.
-    low = palm[:, 2] - handle[:, 2] < p["grasp_height"]
-    closed = x[:, FLEX].mean(axis=1) > p["closed"]
-    lift = low & closed
-    a[:, 0] = np.where(lift, p["lift_a0"], np.where(low, p["a0_close"], p["a0_descend"]))
+    gh = p["grasp_height"]
+    low = 1 - smoothstep(palm[:, 2] - handle[:, 2], gh - b["grasp_height"], gh + b["grasp_height"])
+    closed = smoothstep(x[:, FLEX].mean(axis=1), p["closed"] - b["closed"], p["closed"] + b["closed"])
+    lift = low * closed
+    a[:, 0] = lift * p["lift_a0"] + (1 - lift) * (low * p["a0_close"] + (1 - low) * p["a0_descend"])
     a[:, 1] = _to_action((x[:, 1] + 2.0 * (palm[:, 0] - handle[:, 0] - p["palm_dx"])) / ARM_SERVO, 1)
     a[:, 2], a[:, 3] = p["wr1_grasp"], p["wr0_grasp"]
-    fingers = np.where(low[:, None], p["flex"], -1.0)
-    a[:, FLEX] = fingers
+    a[:, FLEX] = (low * p["flex"] - (1 - low))[:, None]
     a[:, [4, 8, 12, 17]] = 0.0
     a[:, 16] = -1.0
     thumb = np.array([p["th0"], p["th1"], p["th2"], p["th3"], p["th4"]])
-    a[:, THUMB] = np.where(low[:, None], thumb, 0.0)
+    a[:, THUMB] = low[:, None] * thumb
 
-    # Aim and strike: move the striking point to a target by joint-space steps.
+    # Aim and strike: move the striking point to a target by joint-space steps; the target slides
+    # from behind the nail head to `through` past it as the point comes onto the nail's axis.
     tool = tool_position(x)
     offset = np.array([0.0, p["dy"], p["dz"]])
-    behind = nail + offset - p["back"] * NAIL_AXIS
-    through = nail + offset + p["through"] * NAIL_AXIS
-    target = np.where(strike[:, None], through, behind)
+    target = nail + offset + (aimed * (p["back"] + p["through"]) - p["back"])[:, None] * NAIL_AXIS
     err = target - tool
-    held = aim | strike
     h = np.zeros((n, ACT_DIM))
     m = p["max_step"]
     # ARRx up lowers the palm (gravity sags it by about `sag`); ARRy up moves it toward -x; more
@@ -144,4 +168,4 @@ def controller(x, p=None):
     h[:, FLEX] = p["flex"]
     h[:, 16] = -1.0
     h[:, THUMB] = thumb
-    return np.where(held[:, None], h, a)
+    return up[:, None] * h + (1 - up)[:, None] * a

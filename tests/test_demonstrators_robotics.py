@@ -121,6 +121,33 @@ def test_hammer_phase_is_read_off_the_observation():
     assert not hammer.phases(lifted)[0].any()
 
 
+def _largest_jump(env_id, x0, dim, lo, hi, n=400):
+    """The largest change of any action entry between neighbours when observation entry `dim` of x0
+    sweeps [lo, hi] in n steps (the noise-free demonstrator)."""
+    xs = np.repeat(np.asarray(x0, dtype=np.float64)[None], n, axis=0)
+    xs[:, dim] = np.linspace(lo, hi, n)
+    return float(np.abs(np.diff(robotics.make_demonstrator(env_id).clean(xs), axis=0)).max())
+
+
+def test_slide_and_hammer_blend_their_phases_smoothly():
+    """Sweeping an observation across a phase threshold moves the action gradually (smoothstep blends):
+    the switching controllers they replaced jumped by 0.5-1.6 between neighbouring points of these sweeps."""
+    env = robotics.make_env("FetchSlide-v4")
+    x = robotics.flatten_obs(env.reset(seed=0)[0]).astype(np.float64)
+    env.close()
+    u = (x[25:27] - x[3:5]) / np.linalg.norm(x[25:27] - x[3:5])
+    x[0:2], x[2] = x[3:5] - 0.06 * u, x[5] + 0.003  # low, at the spot behind the puck: about to strike
+    assert _largest_jump("FetchSlide-v4", x, 2, x[5] - 0.005, x[5] + 0.06) < 0.1  # gripper height: descend, strike
+    assert _largest_jump("FetchSlide-v4", x, 0, x[3] - 0.12, x[3] + 0.02) < 0.1  # along the line: approach, strike
+    x[2] = x[5] + 0.05
+    assert _largest_jump("FetchSlide-v4", x, 14, -0.01, 0.01) < 0.1  # the puck's speed: wait while it slides
+    x = observations(robotics.HAMMER, n=1)[0].astype(np.float64)
+    assert _largest_jump(robotics.HAMMER, x, 38, 0.0, 0.2) < 0.15  # hammer height: grasp, then aim
+    assert _largest_jump(robotics.HAMMER, x, 35, x[38], x[38] + 0.2) < 0.15  # palm height: descend, close
+    x[38] = 0.2  # lifted: the nail's position moves the striking point on and off its axis (aim, strike)
+    assert _largest_jump(robotics.HAMMER, x, 43, x[43] - 0.2, x[43] + 0.2) < 0.15
+
+
 def test_unknown_task_is_refused():
     with pytest.raises(ValueError, match="no rule-based demonstrator"):
         robotics.make_demonstrator("FetchReach-v4")
@@ -133,10 +160,13 @@ def test_unknown_task_is_refused():
 BANDS = {
     "FetchPickAndPlace-v4": (0.2, 0.6),
     "FetchPush-v4": (0.2, 0.6),
-    "FetchSlide-v4": (0.02, 0.3),
-    robotics.HAMMER: (0.3, 0.75),
+    "FetchSlide-v4": (0.02, 0.25),
+    robotics.HAMMER: (0.2, 0.6),
 }
 BAND_EPISODES = 50
+# Hammer's expert drives the nail in every episode (200 of 200): 20 episodes (a 200-step episode is
+# slow) show it above the band as surely, and keep the slowest test of the suite shorter.
+EXPERT_EPISODES = {robotics.HAMMER: 20}
 
 
 @pytest.mark.parametrize("env_id", TASKS)
@@ -148,8 +178,8 @@ def test_demonstrator_in_its_band_its_flaw_not_its_noise_and_the_expert_above(en
     # episodes (within about 2 std of the difference), so imitation's ceiling is the demonstrator.
     noise_free = robotics.measure_success(env_id, BAND_EPISODES, seed=0, noise=0)
     assert abs(noise_free - rate) <= 0.12, f"{env_id}: noise-free {noise_free:.2f}, with noise {rate:.2f}"
-    # The expert (the flaw removed) leaves room above (documented: at least 0.25 over 200 episodes).
-    expert = robotics.measure_success(env_id, BAND_EPISODES, seed=0, expert=True)
+    # The expert (the flaw removed) leaves room above (documented over 200 episodes: 0.2 above on Slide, more elsewhere).
+    expert = robotics.measure_success(env_id, EXPERT_EPISODES.get(env_id, BAND_EPISODES), seed=0, expert=True)
     assert expert >= rate + 0.2 and expert > hi, f"{env_id}: expert {expert:.2f}, demonstrator {rate:.2f}"
 
 
