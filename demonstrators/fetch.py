@@ -44,6 +44,18 @@ def _cap(v, speed):
     return v * np.minimum(1.0, speed / np.maximum(norm, 1e-9))
 
 
+def _line(grip, obj, goal, back):
+    """The object's line to the goal: its distance, direction u and normal, the gripper's place along (< 0: behind
+    the object) and across it, the spot `back` behind the object on it, and the gripper's height over the object."""
+    to_goal = goal[:, :2] - obj[:, :2]
+    dist = np.linalg.norm(to_goal, axis=1)
+    u = to_goal / np.maximum(dist, 1e-6)[:, None]
+    perp = np.stack([-u[:, 1], u[:, 0]], axis=1)
+    rel = grip[:, :2] - obj[:, :2]
+    along, across = np.sum(rel * u, axis=1), np.sum(rel * perp, axis=1)
+    return dist, u, perp, along, across, obj[:, :2] - back * u, grip[:, 2] - obj[:, 2]
+
+
 def smoothstep(x, lo, hi):
     """0 below lo, 1 above hi, a C1 cubic in between: the soft version of `x > threshold`."""
     t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
@@ -72,14 +84,7 @@ def push(x, push_speed=0.5):
     """Lift, go behind the block opposite the goal, descend, push it to the goal at most at
     `push_speed` (action units) (N, 28) -> (N, 4)."""
     grip, obj, _, goal = _split(x)
-    to_goal = goal[:, :2] - obj[:, :2]
-    dist = np.linalg.norm(to_goal, axis=1)
-    u = to_goal / np.maximum(dist, 1e-6)[:, None]
-    perp = np.stack([-u[:, 1], u[:, 0]], axis=1)
-    rel = grip[:, :2] - obj[:, :2]
-    along, across = np.sum(rel * u, axis=1), np.sum(rel * perp, axis=1)  # along < 0: behind the block
-    behind = obj[:, :2] - 0.05 * u
-    height = grip[:, 2] - obj[:, 2]
+    dist, u, perp, along, across, behind, height = _line(grip, obj, goal, 0.05)
     near = 1 - smoothstep(np.linalg.norm(grip[:, :2] - behind, axis=1), 0.01, 0.03)  # at the spot behind the block
     up = smoothstep(height, 0.0, 0.04)
     low = 1 - smoothstep(height, 0.005, 0.02)
@@ -105,14 +110,7 @@ def slide(x, strike_gain=1.3):
     puck in a distance that grows as the speed squared) (N, 28) -> (N, 4)."""
     x64 = np.asarray(x, dtype=np.float64)
     grip, obj, _, goal = _split(x)
-    to_goal = goal[:, :2] - obj[:, :2]
-    dist = np.linalg.norm(to_goal, axis=1)
-    u = to_goal / np.maximum(dist, 1e-6)[:, None]
-    perp = np.stack([-u[:, 1], u[:, 0]], axis=1)
-    rel = grip[:, :2] - obj[:, :2]
-    along, across = np.sum(rel * u, axis=1), np.sum(rel * perp, axis=1)  # along < 0: behind the puck
-    behind = obj[:, :2] - 0.06 * u
-    height = grip[:, 2] - obj[:, 2]
+    dist, u, perp, along, across, behind, height = _line(grip, obj, goal, 0.06)
     near = 1 - smoothstep(np.linalg.norm(grip[:, :2] - behind, axis=1), 0.005, 0.012)  # at the spot behind the puck
     up = smoothstep(height, 0.025, 0.035)
     low = 1 - smoothstep(height, 0.005, 0.015)
