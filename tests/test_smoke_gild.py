@@ -152,14 +152,13 @@ def test_xavier_flags_are_the_authors_init(run_script, script, flags, xavier, de
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_intuitive_meta_loss_runs_and_learns_omega(run_script, demo_file, script):
-    out = {}
-    for meta_loss in ("eq8", "intuitive"):
-        proc = run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, "--meta-loss", meta_loss)
-        (run,) = proc.runs.glob("*")
-        assert ("meta-loss-intuitive" in run.name) == (meta_loss == "intuitive")  # the folder names the ablation
-        out[meta_loss] = saved(proc, "gild/")
-    assert any(not np.array_equal(out["eq8"][k], out["intuitive"][k]) for k in out["eq8"])  # another meta-gradient
+def test_intuitive_meta_loss_runs_its_meta_steps(run_script, demo_file, script):
+    """RQ3's meta-loss through the whole update (its gradient is pinned in tests/test_gild_math.py)."""
+    proc = run_script(script, *TINY, "--mode", "gild", "--demo-path", demo_file, "--meta-loss", "intuitive")
+    assert f"300 updates, {150 if script == 'gild_td3.py' else 300} meta steps" in proc.stdout
+    (run,) = proc.runs.glob("*")
+    assert "meta-loss-intuitive" in run.name  # the folder names the ablation
+    assert np.isfinite(saved(proc, "gild/")["gild/fc3.weight"]).all()
 
 
 def test_sac_target_critics_follow_their_interval(run_script):
