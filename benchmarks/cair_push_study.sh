@@ -16,7 +16,9 @@ part=${1:-all}; shift || true
 seeds=${*:-1 2 3}
 py=${PYTHON:-.venv/bin/python}
 eval="--eval-episodes 50 --eval-freq 10000 --checkpoint-every 5000 --progress-interval 120"
-sweep() { $py benchmarks/sweep.py --out "${OUT:-sweeps/cair_push}" --envs FetchPush-v4 --seeds $seeds --workers "${WORKERS:-2}" "$@"; }
+sweep() {
+  $py benchmarks/sweep.py --out "${OUT:-sweeps/cair_push}" --envs FetchPush-v4 --seeds $seeds --workers "${WORKERS:-2}" "$@"
+}
 cair="--lambda-schedule cair"
 fixed="--lambda-schedule fixed-step --lambda-delta 0.2"  # Figure 3's fast step, at Algorithm 2's cadence
 ddpg="--il bc --total-timesteps 150000 $eval"

@@ -12,6 +12,7 @@ not depend on omega, so Eq. (8)'s omega-gradient is the intuitive one with each 
 import argparse
 import json
 import pathlib
+import pickle
 
 import numpy as np
 import torch
@@ -63,11 +64,17 @@ def main(argv=None):
     p.add_argument("--batches", type=int, default=20, help="batches per checkpoint")
     p.add_argument("--seed", type=int, default=0, help="seed of the batches' sampling")
     args = p.parse_args(argv)
+    for path in map(pathlib.Path, args.checkpoints):
+        if not path.is_file() or not (path.parent / "args.json").is_file():
+            p.error(f"{path}: not a gild_td3.py checkpoint with its args.json beside it")
     torch.set_num_threads(1)
     print("| checkpoint | cosine, min / median | norm ratio Eq. (8) / intuitive, median | max \\|gap\\| |")
     print("|---|---|---|---|")
     for path in args.checkpoints:
-        r = compare(path, args.batches, args.seed)
+        try:
+            r = compare(path, args.batches, args.seed)
+        except (RuntimeError, KeyError, OSError, pickle.UnpicklingError) as e:
+            p.error(f"{path}: cannot read it as a gild_td3.py checkpoint ({type(e).__name__})")
         name = "/".join(pathlib.Path(path).parts[-5:-3])  # mode/seed
         print(f"| {name} | {r[:, 0].min():.6f} / {np.median(r[:, 0]):.6f} | {np.median(r[:, 1]):.4f} | {r[:, 2].max():.2g} |")
 

@@ -62,6 +62,7 @@ case $part in
       --modes "--mode rl" "--mode il" "--mode gild" "--mode gild --gild-weight-decay ${DECAY:-0}" --seed "${1:-1}" \
       --extra "--learning-starts 1000"
     $py -m benchmarks.point2d_paths plot sweeps/gild_point2d_paths --out docs/figures/gild_point2d_paths.png ;;
-  *) echo "usage: bash benchmarks/gild_study.sh [point2d|hopper|hopper-decay|paths|point2d-others|hopper-others|meta-loss|sac-logdet] [seeds...]" >&2
+  *) echo "usage: bash benchmarks/gild_study.sh PART [seeds...]; PART: point2d, hopper, hopper-decay, paths," \
+      "point2d-others, hopper-others, meta-loss or sac-logdet" >&2
     exit 2 ;;
 esac

@@ -12,7 +12,8 @@ export OMP_NUM_THREADS=1
 demo=$(mktemp -d)
 # Speed does not depend on what the demonstrations say: 5000 random (s, a) pairs of the task's shape.
 $py -m benchmarks.random_demos "$env" "$demo/demos.npz"
-common=(--env "$env" --learning-starts 1000 --total-timesteps $((steps + 1000)) --eval-freq 100000000 --seed 1 --demo-path "$demo/demos.npz")
+common=(--env "$env" --learning-starts 1000 --total-timesteps $((steps + 1000)) --eval-freq 100000000 --seed 1
+  --demo-path "$demo/demos.npz")
 echo "machine: $(nproc --all) cores, $(lscpu | sed -n 's/^Model name: *//p'), torch threads 1"
 echo "$env, $steps learning steps each (1000 random steps first)"
 printf "%-14s %-32s %10s %8s\n" script mode "steps/s" "x rl"

@@ -12,9 +12,11 @@ export OMP_NUM_THREADS=1
 demo=$(mktemp -d)
 # Speed does not depend on what the demonstrations say: 5000 random (s, a) pairs of the task's shape.
 $py -m benchmarks.random_demos "$env" "$demo/demos.npz"
-common=(--env "$env" --learning-starts 1000 --total-timesteps $((steps + 1000)) --eval-freq 100000000 --seed 1 --demo-path "$demo/demos.npz")
+common=(--env "$env" --learning-starts 1000 --total-timesteps $((steps + 1000)) --eval-freq 100000000 --seed 1
+  --demo-path "$demo/demos.npz")
 sps() { (cd "$demo" && $py "$OLDPWD/$1" "${common[@]}" --mode $2 | sed -nE 's/.*; ([0-9.]+) steps\/s while learning.*/\1/p'); }
-echo "machine: $(nproc --all) cores, $(lscpu | sed -n 's/^Model name: *//p'), torch threads 1; $env, $steps learning steps per run"
+cpu=$(lscpu | sed -n 's/^Model name: *//p')
+echo "machine: $(nproc --all) cores, $cpu, torch threads 1; $env, $steps learning steps per run"
 for script in $scripts; do
   ratios=()
   for k in $(seq "$pairs"); do
@@ -22,6 +24,7 @@ for script in $scripts; do
     ratios+=("$(awk "BEGIN{printf \"%.3f\", $rl / $gild}")")
     echo "$script pair $k: rl $rl steps/s, ${MODE:-gild} $gild steps/s, ratio ${ratios[-1]}"
   done
-  echo "$script: median ratio $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}') over $pairs pairs"
+  median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+  echo "$script: median ratio $median over $pairs pairs"
 done
 rm -rf "$demo"

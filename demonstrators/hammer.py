@@ -26,6 +26,8 @@ import pathlib
 
 import numpy as np
 
+from demonstrators.fetch import smoothstep
+
 OBS_DIM, ACT_DIM = 46, 26
 NAIL_AXIS = np.array([0.932, 0.362, 0.0])  # the nail goes into the board along this direction
 TOOL_OFFSET = np.array([-0.2, 0.0, -0.04])  # the striking face in the hammer's frame
@@ -89,12 +91,6 @@ def tool_position(x):
 
 def _to_action(ctrl, i):
     return np.clip((2 * ctrl - LOW[i] - HIGH[i]) / (HIGH[i] - LOW[i]), -1.0, 1.0)
-
-
-def smoothstep(x, lo, hi):
-    """0 below lo, 1 above hi, a C1 cubic in between: the soft version of `x > threshold`."""
-    t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
-    return t * t * (3 - 2 * t)
 
 
 # Half-widths of the smooth phase blends (see `phase_weights`).

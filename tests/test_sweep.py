@@ -216,3 +216,5 @@ def test_gild_meta_loss_compare_reads_a_checkpoint(run_script):
     rows = gild_meta_loss_compare.compare(checkpoint, batches=3, seed=0)
     assert rows.shape == (3, 3)
     assert (rows[:, 0] > 0.99).all() and (abs(rows[:, 1] - 1) < 0.05).all() and (rows[:, 2] > 0).all()
+    with pytest.raises(SystemExit):  # a path that is not a checkpoint: one line, not a traceback
+        gild_meta_loss_compare.main([str(checkpoint.parent / "eval.csv")])
