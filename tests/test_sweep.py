@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+import demonstrators
 from benchmarks.plot import read_runs
 from conftest import ROOT, run_python
 
@@ -218,3 +219,24 @@ def test_gild_meta_loss_compare_reads_a_checkpoint(run_script):
     assert (rows[:, 0] > 0.99).all() and (abs(rows[:, 1] - 1) < 0.05).all() and (rows[:, 2] > 0).all()
     with pytest.raises(SystemExit):  # a path that is not a checkpoint: one line, not a traceback
         gild_meta_loss_compare.main([str(checkpoint.parent / "eval.csv")])
+
+
+def test_cair_policy_eval_replays_a_runs_evaluation(run_script):
+    """benchmarks/cair_policy_eval.py on a short cair_ddpg.py run's checkpoint: on the run's own evaluation episodes
+    (offset 10000) its policy scores what the run logged at that step, its two demonstrator rows are
+    demonstrators.measure_success on the same seeds, and a path that is not a checkpoint gets one line."""
+    from benchmarks import cair_policy_eval
+
+    flags = "--env Push --total-timesteps 300 --learning-starts 100 --batch-size 32 --hidden 64 --demo-episodes 2"
+    proc = run_script(
+        "cair_ddpg.py", *flags.split(), "--eval-freq", "300", "--eval-episodes", "3", "--checkpoint-every", "300"
+    )
+    (checkpoint,) = proc.runs.glob("*/checkpoint.pt")
+    m = cair_policy_eval.measure(checkpoint, 3, 10_000)
+    assert (m["step"], m["seed"], m["policy"].shape) == (300, 10_001, (3,))
+    last = (checkpoint.parent / "eval.csv").read_text().splitlines()[-1].split(",")
+    assert last[0] == "300" and float(last[1]) == pytest.approx(m["policy"].mean())
+    for name, kwargs in (("demonstrator", {}), ("noise-free", {"noise": 0.0})):
+        assert m[name].mean() == demonstrators.measure_success("FetchPush-v4", 3, 10_001, **kwargs)
+    with pytest.raises(SystemExit):
+        cair_policy_eval.main([str(checkpoint.parent / "eval.csv")])
