@@ -104,12 +104,24 @@ def push(x, push_speed=0.5):
     return a
 
 
-def slide(x, strike_gain=1.3):
+def slide(x, strike_gain=1.3, aim=0.0):
     """Wait for the puck to stop, go behind it away from the goal (high), descend, strike toward the
     goal at `strike_gain` times the square root of the distance (action units; friction stops the
-    puck in a distance that grows as the speed squared) (N, 28) -> (N, 4)."""
+    puck in a distance that grows as the speed squared) (N, 28) -> (N, 4). `aim` (0 to 1) blends in
+    the aimed strike: toward the spot that the table's friction curves onto the goal, with a corner of the fingers."""
     x64 = np.asarray(x, dtype=np.float64)
     grip, obj, _, goal = _split(x)
+    # The table's friction (MuJoCo's pyramidal cone) slows the puck's x + y and x - y each on its own, so its path
+    # curves: launched along (sqrt(dx + dy) + sqrt(dx - dy), sqrt(dx + dy) - sqrt(dx - dy)) (signed roots) at the
+    # speed for a straight slide of max(|dx|, |dy|), it stops at the goal. Aim at that spot instead of the goal.
+    d = goal[:, :2] - obj[:, :2]
+    p, q = (np.sign(v) * np.sqrt(np.abs(v)) for v in (d[:, 0] + d[:, 1], d[:, 0] - d[:, 1]))
+    w = np.stack([p + q, p - q], axis=1) / np.maximum(np.sqrt(2 * (p * p + q * q)), 1e-9)[:, None]
+    goal = goal[:, :2] + aim * (obj[:, :2] + np.max(np.abs(d), axis=1)[:, None] * w - goal[:, :2])
+    # Strike with the fingers' corner (their box is 2.7 x 3 cm): its push points from it to the puck's centre, where
+    # the flat front would push along x. Place the corner, not the grip point, on the line (within 3 degrees of an
+    # axis, the front: a smooth sign).
+    grip = grip + aim * np.concatenate([np.array([0.0135, 0.0149]) * np.clip(w / 0.05, -1.0, 1.0), np.zeros((len(x), 1))], 1)
     dist, u, perp, along, across, behind, height = _line(grip, obj, goal, 0.06)
     near = 1 - smoothstep(np.linalg.norm(grip[:, :2] - behind, axis=1), 0.005, 0.012)  # at the spot behind the puck
     up = smoothstep(height, 0.025, 0.035)
@@ -124,9 +136,11 @@ def slide(x, strike_gain=1.3):
     approach[:, :2] = _move(behind, grip[:, :2]) * np.maximum(up, near)[:, None]
     approach[:, 2] = np.clip(GAIN * (obj[:, 2] - 0.005 + 0.055 * (1 - near) - grip[:, 2]), -1.0, 1.0)
     idle = (1 - moving)[:, None] * approach + moving[:, None] * np.array([0.0, 0.0, 0.3])
-    # Strike along the line to the goal, correcting sideways, pressing down.
+    # Strike along the line to the goal, correcting sideways, pressing down; aimed, holding the height instead
+    # (pressing on the table brakes the gripper unevenly).
     speed = np.clip(strike_gain * np.sqrt(dist), 0.1, 1.0)[:, None]
-    strike = np.concatenate([speed * u - GAIN * across[:, None] * perp, np.full((len(x), 1), -0.2)], axis=1)
+    press = -0.2 + aim * (np.clip(GAIN * (obj[:, 2] + 0.003 - grip[:, 2]), -1.0, 1.0) + 0.2)
+    strike = np.concatenate([speed * u - GAIN * across[:, None] * perp, press[:, None]], axis=1)
     a = np.zeros((len(x), 4))
     a[:, :3] = striking[:, None] * strike + (1 - striking)[:, None] * idle
     a[:, :3] *= smoothstep(dist, 0.015, 0.025)[:, None]  # there: hold still

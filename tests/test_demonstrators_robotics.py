@@ -178,9 +178,9 @@ def test_demonstrator_in_its_band_its_flaw_not_its_noise_and_the_expert_above(en
     # episodes (within about 2 std of the difference), so imitation's ceiling is the demonstrator.
     noise_free = robotics.measure_success(env_id, BAND_EPISODES, seed=0, noise=0)
     assert abs(noise_free - rate) <= 0.12, f"{env_id}: noise-free {noise_free:.2f}, with noise {rate:.2f}"
-    # The expert (the flaw removed) leaves room above (documented over 200 episodes: 0.2 above on Slide, more elsewhere).
+    # The expert (the flaw removed) leaves room above (documented over 200 episodes: 0.43 above on Push, more elsewhere).
     expert = robotics.measure_success(env_id, EXPERT_EPISODES.get(env_id, BAND_EPISODES), seed=0, expert=True)
-    assert expert >= rate + 0.2 and expert > hi, f"{env_id}: expert {expert:.2f}, demonstrator {rate:.2f}"
+    assert expert >= rate + 0.25 and expert > hi, f"{env_id}: expert {expert:.2f}, demonstrator {rate:.2f}"
 
 
 @pytest.mark.parametrize("env_id", ["FetchPickAndPlace-v4", robotics.HAMMER])
