@@ -151,10 +151,14 @@ def main(args):
                 panels[(env, script)][mode] = seeds
             else:
                 panels[(env, "")][f"{script} {mode}"] = seeds
-    fig, axes = plt.subplots(1, len(panels), figsize=(max(7, 5 * len(panels)), 5.2), squeeze=False)
+    cols = min(3, len(panels))  # three panels a row, then wrap
+    rows = -(-len(panels) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(7, 5 * cols), 5.2 * rows), squeeze=False)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
     print(f"| panel | line | seeds | last step | {args.metric} at the last step | mean over the curve |")
     print("|---|---|---|---|---|---|")
-    for ax, ((env, script), lines) in zip(axes[0], sorted(panels.items())):
+    for ax, ((env, script), lines) in zip(axes.flat, sorted(panels.items())):
         title = f"{script} {env}".strip()
         for label, seeds in sorted(lines.items()):
             n = min(len(steps) for steps, _ in seeds)  # the seeds' common prefix
@@ -169,6 +173,7 @@ def main(args):
         if env in experts:
             ax.axhline(experts[env], color="k", linestyle=":", label="expert")
         ax.set(title=title, xlabel="environment steps", ylabel=args.metric, yscale="log" if args.log_y else "linear")
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:g}k" if x >= 1000 else f"{x:g}")  # 150k, not 150000
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below the axes
     if args.title:
         fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)
