@@ -7,8 +7,8 @@ For each cair_ddpg.py or cair_sac.py checkpoint: the success rate of its determi
 the scripts evaluate), of the demonstrator (with its acting noise) and of the demonstrator's noise-free
 controller (what imitation copies), each over the same --episodes episodes (episode i resets with seed
 run_seed + --seed-offset + i; the default offset 20000 keeps them apart from the run's own evaluation episodes,
-run_seed + 10000 ...). Rates carry their binomial standard error; "policy - noise-free" is the paired difference
-(per episode), with its standard error.
+run_seed + 10000 ...). Rates carry their binomial standard error; the differences are paired (per episode), with
+their standard errors.
 """
 
 import argparse
@@ -37,40 +37,44 @@ class Greedy:
 
 
 def load_actor(checkpoint_path):
-    """The checkpoint's actor, rebuilt from its run's args.json; returns (actor, args)."""
+    """The checkpoint's actor, rebuilt from its run's args.json; returns (actor, args, the checkpoint's step)."""
     path = pathlib.Path(checkpoint_path)
-    if not path.is_file() or not (path.parent / "args.json").is_file():
-        raise SystemExit(f"error: {checkpoint_path} is not a run's checkpoint.pt (a file beside the run's args.json)")
-    args = json.loads((path.parent / "args.json").read_text())
-    script = SCRIPTS.get(args.get("script"))
-    if script is None:
-        raise SystemExit(f"error: {checkpoint_path} is a {args.get('script')} run; this tool reads {', '.join(SCRIPTS)}")
+    bad = f"error: {checkpoint_path} is not a run's checkpoint.pt beside its args.json"
     try:
-        state = torch.load(path, weights_only=False, map_location="cpu")["modules"]["actor"]
-    except Exception as e:  # not a torch file, or not a run's checkpoint
-        raise SystemExit(f"error: {checkpoint_path} is not a run's checkpoint.pt ({type(e).__name__})") from None
+        args = json.loads((path.parent / "args.json").read_text())
+        script = SCRIPTS.get(args["script"])
+    except Exception as e:  # no args.json beside it, or not a run's
+        raise SystemExit(f"{bad} ({type(e).__name__})") from None
+    if script is None:
+        raise SystemExit(f"error: {checkpoint_path} is a {args['script']} run; this tool reads {', '.join(SCRIPTS)}")
+    try:
+        ckpt = torch.load(path, weights_only=False, map_location="cpu")
+        state, step = ckpt["modules"]["actor"], ckpt["global_step"]
+    except Exception as e:  # not a torch file, or not a checkpoint
+        raise SystemExit(f"{bad} ({type(e).__name__})") from None
     obs_dim, act_dim = state["fc1.weight"].shape[1], demonstrators.ACT_DIM[args["env"]]
     normalize = script.Normalize(state["normalize.mean"], state["normalize.std"]) if "normalize.mean" in state else None
     actor = script.Actor(obs_dim, act_dim, args["hidden"], normalize)
     actor.load_state_dict(state)
-    return actor.eval(), args
+    return actor.eval(), args, step
 
 
-def rate(success):
-    return f"{success.mean():.3f} +- {success.std(ddof=1) / np.sqrt(len(success)):.3f}"
+def rate(x):
+    """Mean +- standard error, of a per-episode array (a rate, or a paired difference)."""
+    return f"{x.mean():.3f} +- {x.std(ddof=1) / np.sqrt(len(x)):.3f}"
 
 
 def measure(checkpoint_path, episodes, seed_offset):
-    """Per-episode success (bool arrays) of the checkpoint's policy, its demonstrator and the noise-free controller
-    on the same episodes, and what they were run on."""
-    actor, args = load_actor(checkpoint_path)
+    """Per-episode success (float arrays of 0 and 1) of the checkpoint's policy, its demonstrator and the noise-free
+    controller on the same episodes, the policy's mean return, and what they were run on."""
+    actor, args, step = load_actor(checkpoint_path)
     env, seed = args["env"], args["seed"] + seed_offset
-    step = torch.load(checkpoint_path, weights_only=False, map_location="cpu")["global_step"]
     out = {"env": env, "script": args["script"], "run_seed": args["seed"], "step": step, "seed": seed}
-    out["policy"] = demonstrators.rollout_dataset(env, episodes, seed, demonstrator=Greedy(actor))["success"]
+    data = demonstrators.rollout_dataset(env, episodes, seed, demonstrator=Greedy(actor))
+    out["policy"], out["policy_return"] = data["success"].astype(float), float(data["rewards"].sum() / episodes)
     for name, noise in (("demonstrator", None), ("noise-free", 0.0)):
         pi = demonstrators.make_demonstrator(env, seed, noise=noise)
-        out[name] = demonstrators.rollout_dataset(env, episodes, seed, demonstrator=pi)["success"]
+        out[name] = demonstrators.rollout_dataset(env, episodes, seed, demonstrator=pi)["success"].astype(float)
     return out
 
 
@@ -87,11 +91,11 @@ def main(argv=None):
         load_actor(path)
     for path in a.checkpoints:
         m = measure(path, a.episodes, a.seed_offset)
-        diff = m["policy"].astype(float) - m["noise-free"]
         head = f"{m['env']}, {m['script']} seed {m['run_seed']}, step {m['step']}"
         print(f"{path}: {head}, {a.episodes} episodes from seed {m['seed']}")
         print(f"  policy {rate(m['policy'])}   demonstrator {rate(m['demonstrator'])}   noise-free {rate(m['noise-free'])}")
-        print(f"  policy - noise-free {diff.mean():+.3f} +- {diff.std(ddof=1) / np.sqrt(len(diff)):.3f} (paired)", flush=True)
+        paired = f"policy - demonstrator {rate(m['policy'] - m['demonstrator'])}"
+        print(f"  paired, per episode: {paired}   policy - noise-free {rate(m['policy'] - m['noise-free'])}", flush=True)
 
 
 if __name__ == "__main__":

@@ -234,8 +234,9 @@ def test_cair_policy_eval_replays_a_runs_evaluation(run_script):
     (checkpoint,) = proc.runs.glob("*/checkpoint.pt")
     m = cair_policy_eval.measure(checkpoint, 3, 10_000)
     assert (m["step"], m["seed"], m["policy"].shape) == (300, 10_001, (3,))
-    last = (checkpoint.parent / "eval.csv").read_text().splitlines()[-1].split(",")
-    assert last[0] == "300" and float(last[1]) == pytest.approx(m["policy"].mean())
+    last = (checkpoint.parent / "eval.csv").read_text().splitlines()[-1].split(",")  # step, success, return, ...
+    assert last[0] == "300" and float(last[1]) == pytest.approx(m["policy"].mean(), abs=5e-4)
+    assert float(last[2]) == pytest.approx(m["policy_return"], abs=0.006)
     for name, kwargs in (("demonstrator", {}), ("noise-free", {"noise": 0.0})):
         assert m[name].mean() == demonstrators.measure_success("FetchPush-v4", 3, 10_001, **kwargs)
     with pytest.raises(SystemExit):
