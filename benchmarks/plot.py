@@ -173,7 +173,7 @@ def main(args):
         if env in experts:
             ax.axhline(experts[env], color="k", linestyle=":", label="expert")
         ax.set(title=title, xlabel="environment steps", ylabel=args.metric, yscale="log" if args.log_y else "linear")
-        ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:g}k" if x >= 1000 else f"{x:g}")  # 150k, not 150000
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x / 1000:g}k" if abs(x) >= 1000 else f"{x:g}")  # 150k, not 150000
         ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)  # below the axes
     if args.title:
         fig.suptitle(textwrap.fill(args.title, 110), fontsize=8)
