@@ -104,6 +104,17 @@ def push(x, push_speed=0.5):
     return a
 
 
+def friction_aim(obj, goal):
+    """Where to aim a slide so that the table's friction stops the puck on the goal. MuJoCo's pyramidal friction
+    cone slows the puck's x + y and x - y velocity each on its own, at the same rate, so its path curves: launched
+    along (sqrt(dx + dy) + sqrt(dx - dy), sqrt(dx + dy) - sqrt(dx - dy)) (signed roots) at the speed of a straight
+    slide of max(|dx|, |dy|), it stops at (dx, dy). Returns that straight slide's end (N, 2) and its direction w."""
+    d = goal[:, :2] - obj[:, :2]
+    p, q = (np.sign(v) * np.sqrt(np.abs(v)) for v in (d[:, 0] + d[:, 1], d[:, 0] - d[:, 1]))
+    w = np.stack([p + q, p - q], axis=1) / np.maximum(np.sqrt(2 * (p * p + q * q)), 1e-9)[:, None]
+    return obj[:, :2] + np.max(np.abs(d), axis=1)[:, None] * w, w
+
+
 def slide(x, strike_gain=1.3, aim=0.0):
     """Wait for the puck to stop, go behind it away from the goal (high), descend, strike toward the
     goal at `strike_gain` times the square root of the distance (action units; friction stops the
@@ -111,13 +122,8 @@ def slide(x, strike_gain=1.3, aim=0.0):
     the aimed strike: toward the spot that the table's friction curves onto the goal, with a corner of the fingers."""
     x64 = np.asarray(x, dtype=np.float64)
     grip, obj, _, goal = _split(x)
-    # The table's friction (MuJoCo's pyramidal cone) slows the puck's x + y and x - y each on its own, so its path
-    # curves: launched along (sqrt(dx + dy) + sqrt(dx - dy), sqrt(dx + dy) - sqrt(dx - dy)) (signed roots) at the
-    # speed for a straight slide of max(|dx|, |dy|), it stops at the goal. Aim at that spot instead of the goal.
-    d = goal[:, :2] - obj[:, :2]
-    p, q = (np.sign(v) * np.sqrt(np.abs(v)) for v in (d[:, 0] + d[:, 1], d[:, 0] - d[:, 1]))
-    w = np.stack([p + q, p - q], axis=1) / np.maximum(np.sqrt(2 * (p * p + q * q)), 1e-9)[:, None]
-    goal = goal[:, :2] + aim * (obj[:, :2] + np.max(np.abs(d), axis=1)[:, None] * w - goal[:, :2])
+    spot, w = friction_aim(obj, goal)  # aim at the spot whose straight slide friction curves onto the goal
+    goal = goal[:, :2] + aim * (spot - goal[:, :2])
     # Strike with the fingers' corner (their box is 2.7 x 3 cm): its push points from it to the puck's centre, where
     # the flat front would push along x. Place the corner, not the grip point, on the line (within 3 degrees of an
     # axis, the front: a smooth sign).

@@ -5,7 +5,7 @@ import pytest
 
 import demonstrators
 from conftest import run_python
-from demonstrators import hammer, robotics
+from demonstrators import fetch, hammer, robotics
 
 pytestmark = pytest.mark.slow  # subprocesses or long rollouts: `pytest -m 'not slow'` leaves them out
 
@@ -270,3 +270,28 @@ def test_no_notice_about_the_dense_adroit_rewards():
     """gymnasium-robotics prints on import that its dense Adroit v1 rewards changed; the tasks here are not affected."""
     proc = run_python("-c", "import demonstrators; demonstrators.make_env('FetchPush-v4')")
     assert proc.returncode == 0 and "reward functions were updated" not in proc.stderr, proc.stderr
+
+
+def _slide_under_pyramidal_friction(velocity, k=1.0, dt=1e-4):
+    """Where a puck launched from 0 with `velocity` (N, 2) stops when its x + y and x - y velocity each slow at the
+    rate k until they reach 0 (MuJoCo's pyramidal friction cone on a flat table), by small time steps."""
+    p, q, position = velocity[:, 0] + velocity[:, 1], velocity[:, 0] - velocity[:, 1], np.zeros_like(velocity)
+    while np.any(p != 0) or np.any(q != 0):
+        p, q = (np.sign(v) * np.maximum(np.abs(v) - k * dt, 0.0) for v in (p, q))
+        position += dt * np.stack([p + q, p - q], axis=1) / 2
+    return position
+
+
+def test_slide_expert_aims_where_friction_curves_the_puck_onto_the_goal():
+    """fetch.friction_aim against a simulation of the friction it assumes: launched toward the aimed spot at the
+    speed of a straight slide to it (sqrt(2 k max(|dx|, |dy|)), as along an axis), the puck stops on the goal;
+    launched straight at the goal at the speed for its distance, it stops elsewhere (the test can fail)."""
+    rng = np.random.default_rng(0)
+    obj, goal = np.zeros((100, 3)), np.concatenate([rng.uniform(-0.4, 0.4, (100, 2)), np.zeros((100, 1))], axis=1)
+    spot, w = fetch.friction_aim(obj, goal)
+    assert np.allclose(np.linalg.norm(w, axis=1), 1) and np.allclose(spot, np.abs(goal[:, :2]).max(1, keepdims=True) * w)
+    aimed = _slide_under_pyramidal_friction(w * np.sqrt(2 * np.abs(goal[:, :2]).max(1, keepdims=True)))
+    assert np.abs(aimed - goal[:, :2]).max() < 1e-3
+    dist = np.linalg.norm(goal[:, :2], axis=1, keepdims=True)
+    straight = _slide_under_pyramidal_friction(goal[:, :2] / dist * np.sqrt(2 * dist))
+    assert np.median(np.linalg.norm(straight - goal[:, :2], axis=1)) > 0.02
