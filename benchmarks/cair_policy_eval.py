@@ -3,12 +3,12 @@ evaluation (50) and a paired comparison, for the question "has imitation reached
 
     python -m benchmarks.cair_policy_eval runs/FetchSlide-v4__cair_ddpg__*/checkpoint.pt --episodes 200
 
-For each cair_ddpg.py or cair_sac.py checkpoint: the success rate of its deterministic policy (`actor.act`, what
-the scripts evaluate), of the demonstrator (with its acting noise) and of the demonstrator's noise-free
-controller (what imitation copies), each over the same --episodes episodes (episode i resets with seed
-run_seed + --seed-offset + i; the default offset 20000 keeps them apart from the run's own evaluation episodes,
-run_seed + 10000 ...). Rates carry their binomial standard error; the differences are paired (per episode), with
-their standard errors.
+For each cair_ddpg.py, cair_sac.py or cair_ppo_dagger.py checkpoint: the success rate of its deterministic policy
+(`act`, what the scripts evaluate: DDPG's mu(s), SAC's tanh of the mean, PPO's clipped mean), of the demonstrator
+(with its acting noise) and of the demonstrator's noise-free controller (what imitation copies), each over the same
+--episodes episodes (episode i resets with seed run_seed + --seed-offset + i; the default offset 20000 keeps them
+apart from the run's own evaluation episodes, run_seed + 10000 ...). Rates carry their binomial standard error; the
+differences are paired (per episode), with their standard errors.
 """
 
 import argparse
@@ -19,10 +19,16 @@ import numpy as np
 import torch
 
 import cair_ddpg
+import cair_ppo_dagger
 import cair_sac
 import demonstrators
 
-SCRIPTS = {"cair_ddpg.py": cair_ddpg, "cair_sac.py": cair_sac}
+# script -> (module, the checkpoint's policy entry, its policy class, the state key of its first layer's weight)
+SCRIPTS = {
+    "cair_ddpg.py": (cair_ddpg, "actor", cair_ddpg.Actor, "fc1.weight"),
+    "cair_sac.py": (cair_sac, "actor", cair_sac.Actor, "fc1.weight"),
+    "cair_ppo_dagger.py": (cair_ppo_dagger, "policy", cair_ppo_dagger.Policy, "body.0.weight"),
+}
 
 
 class Greedy:
@@ -47,14 +53,15 @@ def load_actor(checkpoint_path):
         raise SystemExit(f"{bad} ({type(e).__name__})") from None
     if script is None:
         raise SystemExit(f"error: {checkpoint_path} is a {args['script']} run; this tool reads {', '.join(SCRIPTS)}")
+    module, entry, policy_class, first_layer = script
     try:
         ckpt = torch.load(path, weights_only=False, map_location="cpu")
-        state, step = ckpt["modules"]["actor"], ckpt["global_step"]
+        state, step = ckpt["modules"][entry], ckpt["global_step"]
     except Exception as e:  # not a torch file, or not a checkpoint
         raise SystemExit(f"{bad} ({type(e).__name__})") from None
-    obs_dim, act_dim = state["fc1.weight"].shape[1], demonstrators.ACT_DIM[args["env"]]
-    normalize = script.Normalize(state["normalize.mean"], state["normalize.std"]) if "normalize.mean" in state else None
-    actor = script.Actor(obs_dim, act_dim, args["hidden"], normalize)
+    obs_dim, act_dim = state[first_layer].shape[1], demonstrators.ACT_DIM[args["env"]]
+    normalize = module.Normalize(state["normalize.mean"], state["normalize.std"]) if "normalize.mean" in state else None
+    actor = policy_class(obs_dim, act_dim, args["hidden"], normalize)
     actor.load_state_dict(state)
     return actor.eval(), args, step
 
@@ -80,7 +87,7 @@ def measure(checkpoint_path, episodes, seed_offset):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("checkpoints", nargs="+", help="cair_ddpg.py or cair_sac.py checkpoint.pt files")
+    p.add_argument("checkpoints", nargs="+", help="cair_ddpg.py, cair_sac.py or cair_ppo_dagger.py checkpoint.pt files")
     p.add_argument("--episodes", type=int, default=200)
     p.add_argument("--seed-offset", type=int, default=20_000, help="episode i resets with run_seed + offset + i")
     a = p.parse_args(argv)

@@ -221,21 +221,27 @@ def test_gild_meta_loss_compare_reads_a_checkpoint(run_script):
         gild_meta_loss_compare.main([str(checkpoint.parent / "eval.csv")])
 
 
-def test_cair_policy_eval_replays_a_runs_evaluation(run_script):
-    """benchmarks/cair_policy_eval.py on a short cair_ddpg.py run's checkpoint: on the run's own evaluation episodes
-    (offset 10000) its policy scores what the run logged at that step, its two demonstrator rows are
-    demonstrators.measure_success on the same seeds, and a path that is not a checkpoint gets one line."""
+POLICY_EVAL_RUNS = {  # a short run of each kind the tool reads, its last evaluation and checkpoint at step 256
+    "cair_ddpg.py": "--total-timesteps 256 --learning-starts 100 --batch-size 32",
+    "cair_ppo_dagger.py": "--il dagger --total-timesteps 256 --num-envs 2 --num-steps 64 --minibatch-size 64 "
+    "--update-epochs 2",
+}
+
+
+@pytest.mark.parametrize("script", sorted(POLICY_EVAL_RUNS))
+def test_cair_policy_eval_replays_a_runs_evaluation(run_script, script):
+    """benchmarks/cair_policy_eval.py on a short run's checkpoint: on the run's own evaluation episodes (offset 10000)
+    its policy scores what the run logged at that step, its two demonstrator rows are demonstrators.measure_success
+    on the same seeds, and a path that is not a checkpoint gets one line."""
     from benchmarks import cair_policy_eval
 
-    flags = "--env Push --total-timesteps 300 --learning-starts 100 --batch-size 32 --hidden 64 --demo-episodes 2"
-    proc = run_script(
-        "cair_ddpg.py", *flags.split(), "--eval-freq", "300", "--eval-episodes", "3", "--checkpoint-every", "300"
-    )
+    flags = f"--env Push --hidden 64 --demo-episodes 2 {POLICY_EVAL_RUNS[script]}"
+    proc = run_script(script, *flags.split(), "--eval-freq", "256", "--eval-episodes", "3", "--checkpoint-every", "256")
     (checkpoint,) = proc.runs.glob("*/checkpoint.pt")
     m = cair_policy_eval.measure(checkpoint, 3, 10_000)
-    assert (m["step"], m["seed"], m["policy"].shape) == (300, 10_001, (3,))
+    assert (m["script"], m["step"], m["seed"], m["policy"].shape) == (script, 256, 10_001, (3,))
     last = (checkpoint.parent / "eval.csv").read_text().splitlines()[-1].split(",")  # step, success, return, ...
-    assert last[0] == "300" and float(last[1]) == pytest.approx(m["policy"].mean(), abs=5e-4)
+    assert last[0] == "256" and float(last[1]) == pytest.approx(m["policy"].mean(), abs=5e-4)
     assert float(last[2]) == pytest.approx(m["policy_return"], abs=0.006)
     for name, kwargs in (("demonstrator", {}), ("noise-free", {"noise": 0.0})):
         assert m[name].mean() == demonstrators.measure_success("FetchPush-v4", 3, 10_001, **kwargs)
