@@ -44,7 +44,8 @@ def test_claims_are_stated_with_their_numbers(tmp_path):
     assert fixed["cos_glambda_il"] == pytest.approx(-0.4 / 3 - 0.1)
     np.testing.assert_allclose(cair["last3"], [np.mean([0.34, 0.30, 0.50])])
     out = run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
-    assert "1. no negative transfer: CAIR's drawdown 0.040 (within 0.1)" in out and "(falls): reproduced" in out
+    assert "1. no negative transfer: CAIR's drawdown 0.040, below BC only by up to 0.060 (within 0.1)" in out
+    assert "(falls): reproduced" in out and "2p." not in out  # no policy_eval.txt: no paired line
     assert "2. CAIR ends at 0.500 against the demonstrator's 0.395: reproduced" in out
     unit = "1u. with unit gradients (--normalize-grads): CAIR's drawdown 0.000, below BC only by up to 0.020, ends at 0.600"
     assert unit + " at 40000: no dip" in out
@@ -57,10 +58,41 @@ def test_a_fall_under_cair_is_not_reproduction(tmp_path):
     fall = {"lambda-schedule-cair": ([0.30, 0.34, 0.10, 0.20], 0.5, [0.5, -0.1, 0.2])}
     write_sweep(tmp_path, {**MODES, **fall}, steps={"cagrad-c-0": 3})  # CAGrad off stopped after 3 evaluations
     out = run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
-    assert "CAIR's drawdown 0.240 (above 0.1)" in out and "not reproduced" in out.split("1. ")[1].splitlines()[0]
+    assert (
+        "CAIR's drawdown 0.240, below BC only by up to 0.260 (above 0.1)" in out
+        and "not reproduced" in out.split("1. ")[1].splitlines()[0]
+    )
     assert "2. CAIR ends at 0.200 against the demonstrator's 0.395: not reproduced" in out
     assert "3. CAGrad does not hurt: not judged (CAIR at 40000, CAGrad off at 30000)" in out
     assert "33% of windows below 0" in out and out.split("4. ")[1].rstrip().endswith("not reproduced")
+
+
+def policy_eval_text(step, episodes, diff, se):
+    head = f"runs/run/checkpoint.pt: FetchPush-v4, cair_ddpg.py seed 1, step {step}, {episodes} episodes from seed 20001"
+    rates = "  policy 0.3 +- 0.03   demonstrator 0.4 +- 0.03"
+    return f"{head}\n{rates}\n  paired, per episode: policy - demonstrator {diff} +- {se}\n"
+
+
+def test_a_run_that_never_imitates_and_paired_evaluations(tmp_path):
+    """Claim 1 also asks CAIR to stay near BC only (a run that never imitates has no drawdown but is not kept), claim
+    2p reads the paired differences of each seed's policy_eval.txt (the block with the most episodes), and claim 4
+    without fixed-step judges CAIR's half."""
+    flat = {"lambda-schedule-cair": ([0.04, 0.04, 0.04, 0.06], 0.6, [0.5, 0.6, 0.7])}
+    bc = {k: MODES[k] for k in ["lambda-schedule-constant-cagrad-c-0"]}
+    write_sweep(tmp_path, {**bc, **flat})
+    seed_dir = tmp_path / "cair_ddpg" / "FetchPush-v4" / "lambda-schedule-cair" / "seed1"
+    (seed_dir / "policy_eval.txt").write_text(
+        policy_eval_text(40000, 200, -0.110, 0.039) + policy_eval_text(40000, 50, 0.3, 0.1)
+    )
+    out = run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
+    assert "CAIR's drawdown 0.000, below BC only by up to 0.320 (above 0.1): not reproduced" in out
+    assert (
+        "2p. paired, CAIR - demonstrator (policy_eval.txt): seed 1 -0.110 +- 0.039; mean -0.110 +- 0.039: not reproduced"
+        in out
+    )
+    assert "0% of windows below 0; under fixed-step not run: reproduced (CAIR's half)" in out
+    (seed_dir / "policy_eval.txt").write_text(policy_eval_text(40000, 200, 0.05, 0.039))
+    assert "mean +0.050 +- 0.039: not shown" in run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
 
 
 def test_lambda_eff_pairs_each_evaluation_with_the_weight_applied(tmp_path, capsys):
