@@ -23,7 +23,6 @@ Needs only numpy and tensorboard (which the scripts install).
 
 import argparse
 import collections
-import logging
 import math
 import pathlib
 import re
@@ -32,10 +31,6 @@ import sys
 import numpy as np
 
 from benchmarks.plot import read_runs, read_tensorboard
-
-# A resumed run's events restart at its checkpoint's step; TensorBoard drops the steps the killed process had logged
-# past it (what the resumed run computed again) and warns about each such file. That is the wanted reading: no warning.
-logging.getLogger("tensorboard").setLevel(logging.ERROR)
 
 MODES = {  # role: the sweep's folder name for it (benchmarks/sweep.py's slug of the mode's flags)
     "CAIR": ["lambda-schedule-cair", "il-dagger"],

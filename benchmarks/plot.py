@@ -21,6 +21,7 @@ Needs matplotlib (`pip install matplotlib==3.11.2`), which the scripts themselve
 import argparse
 import collections
 import csv
+import logging
 import pathlib
 import sys
 import textwrap
@@ -63,6 +64,10 @@ def parse_args(argv=None):
 def read_tensorboard(run, tag):
     """(steps, values) the run logged under a TensorBoard tag."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    # A resumed run's events restart after its checkpoint's step: TensorBoard drops what the stopped process had logged
+    # past it (the resumed run logged those steps again), as wanted, and warns once per file. No warning.
+    logging.getLogger("tensorboard").setLevel(logging.ERROR)
 
     events = EventAccumulator(str(run), size_guidance={"scalars": 0})
     events.Reload()
