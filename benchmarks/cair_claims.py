@@ -111,6 +111,11 @@ def summarise(sweeps, env):
     return rows, levels.get(env), experts.get(env)
 
 
+def shortfall(row):
+    """The row's shortfall below BC only, or "-" where the script has no BC-only run (cair_ppo_dagger.py)."""
+    return f"{row['shortfall']:.3f}" if "shortfall" in row else "-"
+
+
 def stats(x):
     return f"{x.mean():.3f} +- {x.std(ddof=1):.3f}" if len(x) > 1 else f"{x.mean():.3f}"
 
@@ -145,7 +150,7 @@ def main(args):
         naive = f"{r['cos_glambda_il']:.3f}" if "cos_glambda_il" in r else "-"
         print(
             f"| {script} | {role} | {r['seeds']} | {r['steps'][-1]} | {stats(r['last'])} | {stats(r['last3'])} | "
-            f"{r['lambda']:.3f} | {r['drawdown']:.3f} | {r.get('shortfall', float('nan')):.3f} | {cos} | {below} | {naive} |"
+            f"{r['lambda']:.3f} | {r['drawdown']:.3f} | {shortfall(r)} | {cos} | {below} | {naive} |"
         )
     print()
     for script in sorted({s for s, _ in rows}):
@@ -157,10 +162,10 @@ def main(args):
         kept = cair["drawdown"] <= 0.1 and cair.get("shortfall", 0.0) <= 0.1
         print(
             f"  1. no negative transfer: CAIR's drawdown {cair['drawdown']:.3f}, below BC only by up to "
-            f"{cair.get('shortfall', float('nan')):.3f} ({'within' if kept else 'above'} 0.1)"
+            f"{shortfall(cair)} ({'within' if kept else 'above'} 0.1)"
             + (
                 f"; fixed-step's drawdown {fixed['drawdown']:.3f}, below BC only by up to "
-                f"{fixed.get('shortfall', float('nan')):.3f} ({'falls' if fell else 'does not fall'})"
+                f"{shortfall(fixed)} ({'falls' if fell else 'does not fall'})"
                 if fixed
                 else ""
             )
@@ -171,7 +176,7 @@ def main(args):
             within = unit["drawdown"] <= 0.1 and unit.get("shortfall", 0.0) <= 0.1
             print(
                 f"  1u. with unit gradients (--normalize-grads): CAIR's drawdown {unit['drawdown']:.3f}, below BC only by "
-                f"up to {unit.get('shortfall', float('nan')):.3f}, ends at {stats(unit['last'])} at {unit['steps'][-1]}: "
+                f"up to {shortfall(unit)}, ends at {stats(unit['last'])} at {unit['steps'][-1]}: "
                 + ("no dip" if within else "dips")
             )
         if demonstrator is not None:

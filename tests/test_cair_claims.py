@@ -93,6 +93,9 @@ def test_a_run_that_never_imitates_and_paired_evaluations(tmp_path):
     assert "0% of windows below 0; under fixed-step not run: reproduced (CAIR's half)" in out
     (seed_dir / "policy_eval.txt").write_text(policy_eval_text(40000, 200, 0.05, 0.039))
     assert "mean +0.050 +- 0.039: not shown" in run_python("-m", "benchmarks.cair_claims", tmp_path).stdout
+    write_sweep(tmp_path / "alone", flat)  # no BC-only run beside it (as for cair_ppo_dagger.py): no shortfall
+    out = run_python("-m", "benchmarks.cair_claims", tmp_path / "alone").stdout
+    assert "| 0.000 | - | 0.600 |" in out and "CAIR's drawdown 0.000, below BC only by up to - (within 0.1)" in out
 
 
 def test_lambda_eff_pairs_each_evaluation_with_the_weight_applied(tmp_path, capsys):
