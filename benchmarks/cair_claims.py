@@ -13,7 +13,8 @@ Then each claim with its numbers, stated as reproduced or not:
      where that mode ran.
   2. CAIR ends above the demonstrator (the last evaluation, mean over seeds); and, where a seed's folder holds a
      policy_eval.txt (benchmarks/cair_policy_eval.py on its last checkpoint), the per-episode paired difference from
-     the demonstrator over those seeds, "reproduced" above 2 standard errors, "not reproduced" below -2.
+     the demonstrator over those seeds, "reproduced" above 2 standard errors, "not reproduced" below -2 (the error:
+     the episodes', or the seeds' spread where that is larger).
   3. CAGrad does not hurt: CAIR's last success is not below CAGrad off's by more than two standard errors.
   4. Figure 3: cos(d, g_IL) stays positive under CAIR (no window below 0), and fixed-step annealing's own direction
      cos(g_lambda, g_IL) goes negative (its cos(d, g_IL), with CAGrad, is printed beside it: Figure 3(b)-(c)); where
@@ -64,15 +65,15 @@ def read_tag(sweeps, env, tag):
 
 
 def read_paired(sweeps, env, script, mode):
-    """{seed: (policy - demonstrator, its standard error)} from the seeds' policy_eval.txt files, each the block with
-    the most episodes."""
-    block = re.compile(r"step \d+, (\d+) episodes from seed.*\n.*\n.*policy - demonstrator (-?[\d.]+) \+- ([\d.]+)")
+    """{seed: (policy - demonstrator, its standard error)} from the seeds' policy_eval.txt files: in each, the block of
+    the latest checkpoint with the most episodes."""
+    block = re.compile(r"step (\d+), (\d+) episodes from seed.*\n.*\n.*policy - demonstrator (-?[\d.]+) \+- ([\d.]+)")
     paired = {}
     for sweep in sweeps:
         for path in sorted(pathlib.Path(sweep).glob(f"{script}/{env}/{mode}/seed*/policy_eval.txt")):
-            found = sorted((int(n), float(d), float(se)) for n, d, se in block.findall(path.read_text()))
+            found = [(int(step), int(n), float(d), float(se)) for step, n, d, se in block.findall(path.read_text())]
             if found:
-                paired[int(path.parent.name[4:])] = found[-1][1:]
+                paired[int(path.parent.name[4:])] = max(found, key=lambda b: b[:2])[2:]
     return paired
 
 
@@ -125,13 +126,16 @@ def standard_error(x, p):
     return x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else math.sqrt(max(p * (1 - p), 1e-4) / 50)
 
 
-def paired_verdict(paired):
-    """The seeds' paired differences from the demonstrator, their mean with its standard error, and the verdict."""
+def paired_verdict(paired, n_seeds):
+    """The seeds' paired differences from the demonstrator, their mean with its standard error, and the verdict. The
+    error is the larger of the episodes' (from each seed's own) and, with two seeds or more, the seeds' spread."""
     diffs, ses = np.array(list(paired.values())).T
     mean, se = diffs.mean(), math.sqrt((ses**2).sum()) / len(diffs)
+    if len(diffs) > 1:
+        se = max(se, diffs.std(ddof=1) / math.sqrt(len(diffs)))
     verdict = "reproduced" if mean > 2 * se else "not reproduced" if mean < -2 * se else "not shown"
     seeds = ", ".join(f"seed {k} {d:+.3f} +- {e:.3f}" for k, (d, e) in sorted(paired.items()))
-    return f"{seeds}; mean {mean:+.3f} +- {se:.3f}: {verdict}"
+    return f"{len(diffs)} of {n_seeds} seeds: {seeds}; mean {mean:+.3f} +- {se:.3f}: {verdict}"
 
 
 def main(args):
@@ -170,6 +174,7 @@ def main(args):
                 else ""
             )
             + (": reproduced" if kept and (fixed is None or fell) else ": not reproduced")
+            + ("" if "shortfall" in cair else " (drawdown only: no BC-only run)")
         )
         unit = rows.get((script, "CAIR, unit gradients"))
         if unit is not None:  # does combining unit gradients remove the dip? (not a claim of the paper)
@@ -187,7 +192,7 @@ def main(args):
             )
         for label, row in (("2p. paired, CAIR", cair), ("2u. paired, CAIR on unit gradients", unit)):
             if row and row["paired"]:
-                print(f"  {label} - demonstrator (policy_eval.txt): {paired_verdict(row['paired'])}")
+                print(f"  {label} - demonstrator (policy_eval.txt), {paired_verdict(row['paired'], row['seeds'])}")
         if off is not None and off["steps"][-1] != cair["steps"][-1]:  # one of them unfinished: no verdict
             print(f"  3. CAGrad does not hurt: not judged (CAIR at {cair['steps'][-1]}, CAGrad off at {off['steps'][-1]})")
         elif off is not None:

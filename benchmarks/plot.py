@@ -61,13 +61,20 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+class ResumedRunsPurge(logging.Filter):
+    """A resumed run's events restart after its checkpoint's step: TensorBoard drops what the stopped process had logged
+    past it (the resumed run logged those steps again), as wanted, and warns once per file. That warning only."""
+
+    def filter(self, record):
+        return not record.getMessage().startswith("Detected out of order event.step")
+
+
+logging.getLogger("tensorboard").addFilter(ResumedRunsPurge())
+
+
 def read_tensorboard(run, tag):
     """(steps, values) the run logged under a TensorBoard tag."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-
-    # A resumed run's events restart after its checkpoint's step: TensorBoard drops what the stopped process had logged
-    # past it (the resumed run logged those steps again), as wanted, and warns once per file. No warning.
-    logging.getLogger("tensorboard").setLevel(logging.ERROR)
 
     events = EventAccumulator(str(run), size_guidance={"scalars": 0})
     events.Reload()

@@ -223,6 +223,7 @@ def test_gild_meta_loss_compare_reads_a_checkpoint(run_script):
 
 POLICY_EVAL_RUNS = {  # a short run of each kind the tool reads, its last evaluation and checkpoint at step 256
     "cair_ddpg.py": "--total-timesteps 256 --learning-starts 100 --batch-size 32",
+    "cair_sac.py": "--total-timesteps 256 --learning-starts 100 --batch-size 32",
     "cair_ppo_dagger.py": "--il dagger --total-timesteps 256 --num-envs 2 --num-steps 64 --minibatch-size 64 "
     "--update-epochs 2",
 }
