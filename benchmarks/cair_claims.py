@@ -112,6 +112,11 @@ def summarise(sweeps, env):
     return rows, levels.get(env), experts.get(env)
 
 
+def no_fall(row):
+    """Claim 1's test of a run: within 0.1 of its own best so far and of BC only (where BC only ran) at every step."""
+    return row["drawdown"] <= 0.1 and row.get("shortfall", 0.0) <= 0.1
+
+
 def shortfall(row):
     """The row's shortfall below BC only, or "-" where the script has no BC-only run (cair_ppo_dagger.py)."""
     return f"{row['shortfall']:.3f}" if "shortfall" in row else "-"
@@ -163,7 +168,7 @@ def main(args):
             continue
         print(f"{script}:")
         fell = fixed and max(fixed["drawdown"], fixed.get("shortfall", 0.0)) > 0.1
-        kept = cair["drawdown"] <= 0.1 and cair.get("shortfall", 0.0) <= 0.1
+        kept = no_fall(cair)
         print(
             f"  1. no negative transfer: CAIR's drawdown {cair['drawdown']:.3f}, below BC only by up to "
             f"{shortfall(cair)} ({'within' if kept else 'above'} 0.1)"
@@ -178,7 +183,7 @@ def main(args):
         )
         unit = rows.get((script, "CAIR, unit gradients"))
         if unit is not None:  # does combining unit gradients remove the dip? (not a claim of the paper)
-            within = unit["drawdown"] <= 0.1 and unit.get("shortfall", 0.0) <= 0.1
+            within = no_fall(unit)
             print(
                 f"  1u. with unit gradients (--normalize-grads): CAIR's drawdown {unit['drawdown']:.3f}, below BC only by "
                 f"up to {shortfall(unit)}, ends at {stats(unit['last'])} at {unit['steps'][-1]}: "
