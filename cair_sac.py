@@ -5,10 +5,11 @@ The actor minimises L_lambda = (1 - lambda) L_RL + lambda L_IL (Eq. 1), lambda s
 d of Eq. (3), taken in a ball of radius c ||g_lambda|| around g_lambda, is rescaled and written into .grad, and the
 optimiser steps. Once every `lambda_interval` real episodes (l. 16-17; the paper: "every 10 task episodes", so 500
 steps on Fetch, 2,000 on Hammer) Algorithm 2 (`optimize_lambda`) sets lambda from the latest update's two gradients;
-it never rises. The critics and the temperature train as in plain SAC (Stable-Baselines3's temperature loss). L_IL
-is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with a_i ~ pi_theta(.|s_i): the squared error summed over action
-dimensions, on a reparameterised sample, so that imitation also shrinks the policy's spread (`--il-action mean` and
-`--il-reduction mean` give F.mse_loss of the mean action instead).
+it never rises. The critics and the temperature train as in plain SAC (Stable-Baselines3's temperature loss;
+`--no-autotune` holds the temperature at `--alpha`). L_IL is section 4.2's (1/N) sum_i ||pi_D(s_i) - a_i||^2 with
+a_i ~ pi_theta(.|s_i): the squared error summed over action dimensions, on a reparameterised sample, so that imitation
+also shrinks the policy's spread (`--il-action mean` and `--il-reduction mean` give F.mse_loss of the mean action
+instead).
   --il bc       L_IL on the offline set: 1,000 demonstrator episodes (the paper's 50 of 1,000 or 4,000 steps),
                 labelled with its noise-free actions (`--demo-episodes`).
   --il dagger   L_IL on every state the learner visits, labelled by the demonstrator, aggregated over the run
@@ -91,6 +92,10 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     """actor, critic and temperature learning rate; default per task (Table 1: 3e-4, Push 3e-5)"""
     hidden: int = 512
     """width of the two tanh hidden layers of actor and critics"""
+    autotune: bool = True
+    """tune the temperature alpha towards the target entropy -dim(A) (Table 1: "Auto"); `--no-autotune` holds it at --alpha"""
+    alpha: float = 1.0
+    """the temperature with `--no-autotune` (1.0: where Auto starts, log alpha = 0)"""
 
     # CAIR
     lambda_init: float = 1.0
@@ -129,8 +134,9 @@ class Args(run_utils.RunArgs):  # --track, --resume, --checkpoint-every...: run_
     """deterministic evaluation episodes"""
 
 
-# the flags a run's folder name shows where they are not the default (`bc-cagrad-c-0`)
-ABLATIONS = "lambda_schedule lambda_delta lambda_interval_unit cagrad_c il_action normalize_grads normalize_obs".split()
+ABLATIONS = (  # the flags a run's folder name shows where they are not the default (`bc-cagrad-c-0`)
+    "lambda_schedule lambda_delta lambda_interval_unit cagrad_c il_action normalize_grads normalize_obs autotune alpha"
+).split()
 
 
 # -------------------------------------------------------------------------------------------------- task
@@ -158,7 +164,7 @@ def check_args(args):
     ranges = {"lambda_init": "[0, 1]", "cagrad_c": "[0, 1)", "gamma": "(0, 1]", "tau": "(0, 1]"}
     ranges |= dict.fromkeys([*counts.split(), "eval_episodes", "hidden"], ">= 1") | {"learning_starts": ">= 0"}
     ranges |= dict.fromkeys(["learning_rate", "lambda_lr"], "> 0") | dict.fromkeys(
-        ["lambda_mu0", "lambda_mu_lr", "lambda_delta"], ">= 0"
+        ["lambda_mu0", "lambda_mu_lr", "lambda_delta", "alpha"], ">= 0"
     )
     problems = run_utils.out_of_range(args, ranges)
     if args.il == "dagger" and args.demo_path:
@@ -487,7 +493,7 @@ if __name__ == "__main__":
         n_actor_updates, n_lambda_updates, since_lambda = checkpoint["counters"]
         window.update(checkpoint["window"])
         run_utils.set_rng_states(checkpoint["rng"])
-    alpha = log_alpha.exp().item()  # the temperature the losses read, updated with log_alpha
+    alpha = log_alpha.exp().item() if args.autotune else args.alpha  # the temperature the losses read
     stop = run_utils.StopSignal()
     try:  # the training loop: Algorithm 1
         for global_step in range(start_step + 1, args.total_timesteps + 1):
@@ -546,11 +552,12 @@ if __name__ == "__main__":
                     lam, mu = next_lambda(lam, mu, g_il, g_rl, args)
                     n_lambda_updates, since_lambda = n_lambda_updates + 1, 0
 
-                alpha_loss = -(log_alpha * (pi.log_prob.detach() + target_entropy)).mean()  # Stable-Baselines3's form
-                alpha_optimizer.zero_grad()
-                alpha_loss.backward()
-                alpha_optimizer.step()
-                alpha = log_alpha.exp().item()
+                if args.autotune:
+                    alpha_loss = -(log_alpha * (pi.log_prob.detach() + target_entropy)).mean()  # Stable-Baselines3's form
+                    alpha_optimizer.zero_grad()
+                    alpha_loss.backward()
+                    alpha_optimizer.step()
+                    alpha = log_alpha.exp().item()
                 soft_update(qf1_target, qf1, args.tau)
                 soft_update(qf2_target, qf2, args.tau)
                 if global_step % 1000 == 0:

@@ -69,6 +69,19 @@ def test_lambda_interval_counted_in_updates(run_script):  # A.2's other reading;
     assert float(row["lambda"]) == pytest.approx(1 - 200 * 0.002, abs=1e-4)
 
 
+@pytest.mark.parametrize("flags, mode", [([], "bc"), (["--no-autotune", "--alpha", "0.5"], "bc-no-autotune-alpha-0.5")])
+def test_sac_temperature_tuned_or_held(run_script, flags, mode):
+    tiny = [*TINY, "--total-timesteps", "1000", "--learning-starts", "900", "--eval-freq", "1000"]  # alpha is logged at 1k
+    proc = run_script("cair_sac.py", *tiny, "--env", "Push", *flags)
+    (alpha,) = tb_scalars(proc, "losses/alpha")
+    if flags:
+        assert alpha == 0.5
+    else:  # Auto starts at log alpha = 0 and moves with every update
+        assert alpha != pytest.approx(1.0, abs=1e-4)
+    (run,) = proc.runs.glob("*")
+    assert run.name.split("__")[2] == mode
+
+
 NETWORKS = {  # what each script saves, and how to build its networks again from the saved file
     "cair_sac.py": ("actor", lambda n: cair_sac.Actor(28, 4, 64, n)),
     "cair_ddpg.py": ("actor", lambda n: cair_ddpg.Actor(28, 4, 64, n)),
