@@ -38,6 +38,9 @@ MODES = {  # role: the sweep's folder name for it (benchmarks/sweep.py's slug of
     "CAGrad off": ["cagrad-c-0"],
     "CAIR, unit gradients": ["lambda-schedule-cair-normalize-grads"],  # --normalize-grads
     "CAGrad off, unit gradients": ["cagrad-c-0-normalize-grads"],
+    "CAIR, unit gradients, alpha held at 1": ["lambda-schedule-cair-normalize-grads-no-autotune"],  # SAC only
+    "CAIR, c = 0.25": ["lambda-schedule-cair-cagrad-c-0.25"],
+    "CAIR, c = 0.9": ["lambda-schedule-cair-cagrad-c-0.9"],
     "fixed-step 0.2": ["lambda-schedule-fixed-step-lambda-delta-0.2"],
     "BC only": ["lambda-schedule-constant-cagrad-c-0", "il-bc-lambda-schedule-constant-cagrad-c-0"],
     "RL only": ["il-none"],

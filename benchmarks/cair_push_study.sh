@@ -5,6 +5,7 @@
 #   ddpg-unit  the same with unit gradients (--normalize-grads): CAIR and CAGrad off
 #   ddpg-c     CAIR at c = 0.25 and 0.9 (the paper: c in [0.45, 0.95] behaves alike)
 #   sac        cair_sac --il bc, 150k: CAIR, fixed-step, CAGrad off
+#   sac-unit   CAIR on unit gradients, with alpha tuned and held at 1 (--no-autotune: does the temperature drive the fall?)
 #   ppo        cair_ppo_dagger, 1M: CAIR with --il dagger, and plain PPO
 #   all        ddpg, sac and ppo
 # Running it again skips finished runs and resumes the others from their checkpoints (every 5k steps), so it can
@@ -23,8 +24,8 @@ cair="--lambda-schedule cair"
 fixed="--lambda-schedule fixed-step --lambda-delta 0.2"  # Figure 3's fast step, at Algorithm 2's cadence
 ddpg="--il bc --total-timesteps 150000 $eval"
 case $part in
-  ddpg|ddpg-unit|ddpg-c|sac|ppo|all) ;;
-  *) echo "unknown part '$part': ddpg, ddpg-unit, ddpg-c, sac, ppo or all" >&2; exit 2 ;;
+  ddpg|ddpg-unit|ddpg-c|sac|sac-unit|ppo|all) ;;
+  *) echo "unknown part '$part': ddpg, ddpg-unit, ddpg-c, sac, sac-unit, ppo or all" >&2; exit 2 ;;
 esac
 if [[ $part == ddpg || $part == all ]]; then  # five modes: CAIR, CAGrad off, fixed-step, RL only, BC only
   sweep --scripts cair_ddpg.py --extra "$ddpg" \
@@ -38,6 +39,10 @@ if [[ $part == ddpg-c ]]; then
 fi
 if [[ $part == sac || $part == all ]]; then
   sweep --scripts cair_sac.py --extra "--il bc --total-timesteps 150000 $eval" --modes "$cair" "$fixed" "--cagrad-c 0"
+fi
+if [[ $part == sac-unit ]]; then
+  sweep --scripts cair_sac.py --extra "--il bc --total-timesteps 150000 $eval" \
+    --modes "$cair --normalize-grads" "$cair --normalize-grads --no-autotune"
 fi
 if [[ $part == ppo || $part == all ]]; then  # PPO + DAgger: CAIR and plain PPO
   sweep --scripts cair_ppo_dagger.py --extra "--total-timesteps 1000000 $eval" --modes "--il dagger" "--il none"
