@@ -115,9 +115,10 @@ def summarise(sweeps, env):
     return rows, levels.get(env), experts.get(env)
 
 
-def no_fall(row):
-    """Claim 1's test of a run: within 0.1 of its own best so far and of BC only (where BC only ran) at every step."""
-    return row["drawdown"] <= 0.1 and row.get("shortfall", 0.0) <= 0.1
+def falls(row):
+    """Claim 1's test of a run: more than 0.1 below its own best so far, or below BC only (where BC only ran), at some
+    step. Rounded first: rates are means of 50-episode fractions, and a mean of 0.1 is 0.1 + 3e-17 in floating point."""
+    return round(max(row["drawdown"], row.get("shortfall", 0.0)), 9) > 0.1
 
 
 def shortfall(row):
@@ -170,8 +171,8 @@ def main(args):
         if cair is None:
             continue
         print(f"{script}:")
-        fell = fixed and max(fixed["drawdown"], fixed.get("shortfall", 0.0)) > 0.1
-        kept = no_fall(cair)
+        fell = fixed and falls(fixed)
+        kept = not falls(cair)
         print(
             f"  1. no negative transfer: CAIR's drawdown {cair['drawdown']:.3f}, below BC only by up to "
             f"{shortfall(cair)} ({'within' if kept else 'above'} 0.1)"
@@ -186,7 +187,7 @@ def main(args):
         )
         unit = rows.get((script, "CAIR, unit gradients"))
         if unit is not None:  # does combining unit gradients remove the dip? (not a claim of the paper)
-            within = no_fall(unit)
+            within = not falls(unit)
             print(
                 f"  1u. with unit gradients (--normalize-grads): CAIR's drawdown {unit['drawdown']:.3f}, below BC only by "
                 f"up to {shortfall(unit)}, ends at {stats(unit['last'])} at {unit['steps'][-1]}: "

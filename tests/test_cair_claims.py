@@ -146,3 +146,12 @@ def test_lambda_eff_pairs_each_evaluation_with_the_weight_applied(tmp_path, caps
     assert "| cair_ddpg cagrad-c-0 seed1 | 10000 | 0.20 | 0.900 | 0.850 |" in out  # CAGrad off: lambda is lambda_eff
     assert "old-cair" not in out and "left out (no cair/lambda_eff logged)" in err
     assert (tmp_path / "l.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_fall_of_exactly_the_threshold_is_no_fall():
+    """Three seeds' mean shortfall of 0.1 is 0.1 + 3e-17 in floating point; the verdict must read it as 0.1."""
+    shortfall = (0.36 - 0.26 + 0.32 - 0.18 + 0.30 - 0.24) / 3
+    assert shortfall > 0.1  # the floating-point excess this test is about
+    assert not cair_claims.falls({"drawdown": 0.087, "shortfall": shortfall})
+    assert cair_claims.falls({"drawdown": 0.087, "shortfall": 0.12})
+    assert cair_claims.falls({"drawdown": 0.12})  # no BC-only run: the drawdown alone
