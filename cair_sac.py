@@ -169,6 +169,8 @@ def check_args(args):
     problems = run_utils.out_of_range(args, ranges)
     if args.il == "dagger" and args.demo_path:
         problems.append("--il dagger queries the shipped demonstrator; --demo-path is for bc")
+    if args.autotune and args.alpha != 1.0:
+        problems.append("--alpha is the temperature held with --no-autotune; Auto tunes it from 1.0")
     if problems:
         raise SystemExit("bad arguments: " + "; ".join(problems))
 

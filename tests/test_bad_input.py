@@ -30,6 +30,7 @@ def assert_clear_error(proc, message):
         ("cair_ppo_dagger.py", ["--minibatch-size", "1000"], "--minibatch-size must divide num_envs x num_steps = 2048"),
         ("cair_ppo_dagger.py", ["--cos-ema", "1"], "--cos-ema must be in [0, 1)"),
         ("cair_sac.py", ["--no-autotune", "--alpha", "-0.1"], "--alpha must be >= 0, not -0.1"),
+        ("cair_sac.py", ["--alpha", "0.2"], "--alpha is the temperature held with --no-autotune"),
         *[(s, ["--il", "dagger", "--demo-path", "x.npz"], "--demo-path is for bc") for s in CAIR[:2]],
         *[(s, ["--env", "Hopper"], "known tasks: Hopper-sparse") for s in GILD],
         *[(s, ["--gamma", "1.5"], "--gamma must be in (0, 1]") for s in GILD],
