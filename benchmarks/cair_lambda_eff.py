@@ -75,6 +75,7 @@ def main(args):
         import matplotlib.pyplot as plt
 
         fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8))
+        left.set_prop_cycle(color=plt.cm.tab20.colors)  # one colour per run (the default 10 repeat past ten runs)
         for label, steps, success, lam, eff in runs:
             (line,) = left.plot(eff, success, marker="o", markersize=3, label=label)
             right.plot(steps, eff, color=line.get_color(), label=f"{label}: lambda_eff")
